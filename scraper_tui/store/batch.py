@@ -1,0 +1,467 @@
+"""BatchProcessor: buffered, atomic bulk writes of scraped jobs and URLs.
+
+Each flush is one write transaction: it upserts the buffered jobs in one
+executemany of one statement, inserts the scraped URLs, and moves the
+roll-up counters, so a flush is all there or not there at all. Rows go to the
+driver as plain tuples: SQLAlchemy builds and compiles the statement once,
+but its per-row type processing would cost three quarters of the speed.
+
+Created, updated and unchanged are told apart by a content hash read back
+for the batch's keys in the same transaction, before the upsert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, bindparam, null
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scraper_tui.monitor import Monitor, ProfileOperation
+from scraper_tui.store.db import Store
+from scraper_tui.store.models import Job, ScrapedURL, SourceCounter, utcnow
+
+log = logging.getLogger(__name__)
+
+JOB_COLUMNS = ("title", "company", "location", "url", "posted_at")
+"""Job fields with columns of their own; any other field goes to `data`."""
+_MAX_TEXT = 4000
+"""Longer values are cut: a selector that matched a whole page is a bug to see, not a batch to lose."""
+_IN_CHUNK = 500
+
+
+class BatchError(Exception):
+    """A flush failed and wrote nothing; `item` is the buffered item that broke it, if found."""
+
+    def __init__(self, message: str, item: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.item = item
+
+
+@dataclass
+class _PendingJob:
+    source: str
+    external_id: str
+    values: dict[str, Any]
+    data: dict[str, Any]
+    content_hash: str
+
+
+@dataclass
+class _PendingURL:
+    url: str
+    source: str
+    job_id: int | None
+    external_id: str | None
+    title: str | None
+    company: str | None
+    data: dict[str, Any]
+    status_code: int | None
+
+
+@dataclass
+class FlushResult:
+    """What one flush wrote."""
+
+    jobs_created: int = 0
+    jobs_updated: int = 0
+    jobs_unchanged: int = 0
+    jobs_restored: int = 0
+    """Jobs that were marked removed and were seen again."""
+    jobs_duplicate: int = 0
+    """The same posting twice in one batch: stored once."""
+    urls_created: int = 0
+    created_ids: list[int] = field(default_factory=list)
+
+
+def content_hash(values: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+    """A digest of what a posting says; unchanged postings keep it across runs."""
+    payload = json.dumps([[values.get(name) for name in JOB_COLUMNS], data], sort_keys=True, default=str)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text[:_MAX_TEXT]
+
+
+def _compile(dialect: Dialect, stmt: Any) -> tuple[str, tuple[str, ...]]:
+    """SQL text and positional parameter order for the driver's executemany."""
+    compiled = stmt.compile(dialect=dialect)
+    return str(compiled), tuple(compiled.positiontup or ())
+
+
+def _insert_for(dialect: Dialect) -> Any:
+    if dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
+
+
+class _Statements:
+    """The flush's statements, compiled once per dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        insert = _insert_for(dialect)
+        job: Table = Job.__table__  # type: ignore[assignment]
+        job_cols = (
+            "source", "external_id", *JOB_COLUMNS, "data", "content_hash",
+            "first_seen_at", "last_seen_at", "first_run_id", "last_run_id",
+        )  # fmt: skip
+        stmt = insert(job).values({name: bindparam(name) for name in job_cols})
+        refreshed = (*JOB_COLUMNS, "data", "content_hash", "last_seen_at", "last_run_id")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["source", "external_id"],
+            set_={**{name: stmt.excluded[name] for name in refreshed}, "removed_at": null()},
+        )
+        self.job_sql, self.job_order = _compile(dialect, stmt)
+
+        url_table: Table = ScrapedURL.__table__  # type: ignore[assignment]
+        url_cols = ("run_id", "url", "source", "job_id", "title", "company", "data", "status_code", "fetched_at")
+        self.url_sql, self.url_order = _compile(
+            dialect, insert(url_table).values({name: bindparam(name) for name in url_cols})
+        )
+
+        counter: Table = SourceCounter.__table__  # type: ignore[assignment]
+        cstmt = insert(counter).values(source=bindparam("source"), jobs=bindparam("jobs"), removed=bindparam("removed"))
+        cstmt = cstmt.on_conflict_do_update(
+            index_elements=["source"],
+            set_={"jobs": counter.c.jobs + cstmt.excluded.jobs, "removed": counter.c.removed + cstmt.excluded.removed},
+        )
+        self.counter_sql, self.counter_order = _compile(dialect, cstmt)
+
+        self.to_db = {
+            "data": job.c.data.type.bind_processor(dialect),
+            "time": job.c.first_seen_at.type.bind_processor(dialect),
+        }
+
+
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _statements(dialect: Dialect) -> _Statements:
+    found = _STATEMENTS.get(dialect.name)
+    if found is None:
+        found = _STATEMENTS[dialect.name] = _Statements(dialect)
+    return found
+
+
+def _describe(item: _PendingJob | _PendingURL) -> str:
+    if isinstance(item, _PendingJob):
+        return f"job {item.source}/{item.external_id} ({item.values.get('url')})"
+    return f"scraped URL {item.url} (source {item.source}, job_id {item.job_id})"
+
+
+class BatchProcessor:
+    """Buffers jobs and scraped URLs and writes them in atomic batches.
+
+    A flush happens when `batch_size` jobs are buffered, every `flush_interval`
+    seconds while anything is buffered, on `flush()`/`flush_all()`, and when
+    the `async with` block exits, also by cancellation. A flush in progress
+    is never cut short by cancellation: it finishes (or fails whole) first,
+    so an item is either written or still buffered, never half of either.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        batch_size: int = 100,
+        flush_interval: float = 2.0,
+        *,
+        run_id: int | None = None,
+        monitor: Monitor | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if flush_interval <= 0:
+            raise ValueError(f"flush_interval must be positive, got {flush_interval}")
+        self.store = store
+        self.batch_size = batch_size
+        self.flush_interval = flush_interval
+        self.run_id = run_id
+        self.monitor = monitor
+        self._jobs: list[_PendingJob] = []
+        self._urls: list[_PendingURL] = []
+        self._lock = asyncio.Lock()
+        self._last_flush = time.monotonic()
+        self._ticker: asyncio.Task[None] | None = None
+        self._ticker_error: BaseException | None = None
+        self.totals: dict[str, int] = {
+            "jobs_created": 0, "jobs_updated": 0, "jobs_unchanged": 0, "jobs_restored": 0,
+            "jobs_duplicate": 0, "urls_created": 0, "batches": 0,
+        }  # fmt: skip
+
+    @property
+    def pending(self) -> int:
+        """Items buffered and not yet written."""
+        return len(self._jobs) + len(self._urls)
+
+    async def add_job(self, job_data: Mapping[str, Any], source: str) -> None:
+        """Buffer one posting; `title` and `url` are required, `external_id` defaults to the URL."""
+        self._raise_ticker_error()
+        title = _text(job_data.get("title"))
+        url = _text(job_data.get("url"))
+        if not title or not url:
+            raise ValueError(f"a job needs a title and a url; got title={title!r}, url={url!r} (source {source})")
+        if not source:
+            raise ValueError("a job needs a source")
+        external_id = _text(job_data.get("external_id")) or url
+        values = {name: _text(job_data.get(name)) for name in JOB_COLUMNS}
+        values["title"], values["url"] = title, url
+        data = {k: v for k, v in job_data.items() if k not in JOB_COLUMNS and k != "external_id"}
+        self._jobs.append(_PendingJob(source, external_id, values, data, content_hash(values, data)))
+        await self._after_add()
+
+    async def add_scraped_url(
+        self,
+        url: str,
+        job_id: int | None = None,
+        source: str = "",
+        title: str | None = None,
+        company: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        *,
+        external_id: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        """Buffer a URL seen in the run; `external_id` links it to a job of this batch."""
+        self._raise_ticker_error()
+        if not url or not source:
+            raise ValueError(f"a scraped URL needs a url and a source; got url={url!r}, source={source!r}")
+        self._urls.append(
+            _PendingURL(url, source, job_id, external_id, _text(title), _text(company), dict(data or {}), status_code)
+        )
+        await self._after_add()
+
+    async def _after_add(self) -> None:
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="batch-flush-interval")
+        if len(self._jobs) >= self.batch_size or len(self._urls) >= self.batch_size:
+            await self.flush()
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_interval / 4)
+            if self.pending and time.monotonic() - self._last_flush >= self.flush_interval:
+                try:
+                    await self.flush()
+                except Exception as err:  # raised again to the owner at its next call
+                    self._ticker_error = err
+                    return
+
+    def _raise_ticker_error(self) -> None:
+        if self._ticker_error is not None:
+            err, self._ticker_error = self._ticker_error, None
+            raise err
+
+    async def flush(self) -> FlushResult | None:
+        """Write up to `batch_size` buffered jobs (and the URLs) in one transaction.
+
+        Cancellation waits for the write to finish before it is raised.
+        Raises BatchError, with nothing of the batch written, when it fails;
+        the failed batch is dropped from the buffer so later batches can go on.
+        """
+        task = asyncio.ensure_future(self._flush_locked())
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await asyncio.wait({task})
+            raise
+
+    async def flush_all(self) -> dict[str, int]:
+        """Write everything buffered; the running totals of this processor."""
+        self._raise_ticker_error()
+        while self.pending:
+            await self.flush()
+        return dict(self.totals)
+
+    async def close(self) -> dict[str, int]:
+        """Flush everything and stop the interval timer."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            await asyncio.gather(self._ticker, return_exceptions=True)
+            self._ticker = None
+        return await self.flush_all()
+
+    async def __aenter__(self) -> BatchProcessor:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        closing = asyncio.ensure_future(self.close())
+        try:
+            await asyncio.shield(closing)
+        except asyncio.CancelledError:
+            await asyncio.wait({closing})
+            if not closing.cancelled() and closing.exception() is not None:
+                log.error("flush on cancellation failed", exc_info=closing.exception())
+            raise
+
+    async def _flush_locked(self) -> FlushResult | None:
+        async with self._lock:
+            if not self.pending:
+                return None
+            jobs = self._jobs[: self.batch_size]
+            urls = self._urls[: self.batch_size]
+            try:
+                with ProfileOperation("batch_flush", category="batch_insert", monitor=self.monitor):
+                    result = await self._write(jobs, urls)
+            except Exception as err:
+                del self._jobs[: len(jobs)]
+                del self._urls[: len(urls)]
+                raise await self._explain(jobs, urls, err) from err
+            del self._jobs[: len(jobs)]
+            del self._urls[: len(urls)]
+            self._last_flush = time.monotonic()
+            for name in ("jobs_created", "jobs_updated", "jobs_unchanged", "jobs_restored", "jobs_duplicate"):
+                self.totals[name] += getattr(result, name)
+            self.totals["urls_created"] += result.urls_created
+            self.totals["batches"] += 1
+            return result
+
+    async def _write(self, jobs: list[_PendingJob], urls: list[_PendingURL]) -> FlushResult:
+        result = FlushResult()
+        unique: dict[tuple[str, str], _PendingJob] = {}
+        for job in jobs:
+            unique[(job.source, job.external_id)] = job
+        result.jobs_duplicate = len(jobs) - len(unique)
+        async with self.store.write() as conn:
+            await self._write_in(conn, unique, urls, result)
+        return result
+
+    async def _write_in(
+        self,
+        conn: AsyncConnection,
+        unique: dict[tuple[str, str], _PendingJob],
+        urls: list[_PendingURL],
+        result: FlushResult,
+        *,
+        one_by_one: bool = False,
+    ) -> None:
+        """The body of a flush; `one_by_one` runs each row alone to find the one that fails."""
+        st = _statements(self.store.dialect)
+        now = st.to_db["time"](utcnow())  # type: ignore[misc]
+        to_json = st.to_db["data"]
+        existing = await _existing(conn, unique.keys())
+        counters: dict[str, list[int]] = {}
+        rows = []
+        for key, job in unique.items():
+            found = existing.get(key)
+            counts = counters.setdefault(job.source, [0, 0])
+            if found is None:
+                result.jobs_created += 1
+                counts[0] += 1
+            elif found[1] != job.content_hash:
+                result.jobs_updated += 1
+            else:
+                result.jobs_unchanged += 1
+            if found is not None and found[2]:
+                result.jobs_restored += 1
+                counts[1] -= 1
+            row = {
+                "source": job.source, "external_id": job.external_id, **job.values,
+                "data": to_json(job.data) if to_json else job.data, "content_hash": job.content_hash,
+                "first_seen_at": now, "last_seen_at": now, "first_run_id": self.run_id, "last_run_id": self.run_id,
+            }  # fmt: skip
+            rows.append((job, tuple(row[name] for name in st.job_order)))
+        await _execute_rows(conn, st.job_sql, rows, one_by_one)
+
+        if urls:
+            pending_links = {(u.source, u.external_id) for u in urls if u.job_id is None and u.external_id}
+            links = {key: found[0] for key, found in existing.items()}
+            missing = pending_links - links.keys()
+            if missing:
+                links.update({key: found[0] for key, found in (await _existing(conn, missing)).items()})
+            url_rows = []
+            for u in urls:
+                job_id = u.job_id if u.job_id is not None else links.get((u.source, u.external_id or ""))
+                row = {
+                    "run_id": self.run_id, "url": u.url, "source": u.source, "job_id": job_id, "title": u.title,
+                    "company": u.company, "data": to_json(u.data) if to_json else u.data,
+                    "status_code": u.status_code, "fetched_at": now,
+                }  # fmt: skip
+                url_rows.append((u, tuple(row[name] for name in st.url_order)))
+            await _execute_rows(conn, st.url_sql, url_rows, one_by_one)
+            result.urls_created = len(url_rows)
+
+        changed = [
+            tuple({"source": s, "jobs": c[0], "removed": c[1]}[n] for n in st.counter_order)
+            for s, c in counters.items()
+            if c[0] or c[1]
+        ]
+        if changed:
+            await conn.exec_driver_sql(st.counter_sql, changed)
+
+    async def _explain(self, jobs: list[_PendingJob], urls: list[_PendingURL], err: Exception) -> BatchError:
+        """Find the item that broke a batch by replaying it row by row, then roll that back too."""
+        culprit: _PendingJob | _PendingURL | None = None
+        unique = {(job.source, job.external_id): job for job in jobs}
+        try:
+            async with self.store.write() as conn:
+                try:
+                    await self._write_in(conn, unique, urls, FlushResult(), one_by_one=True)
+                except _RowFailed as failed:
+                    culprit = failed.item
+                await conn.rollback()
+        except Exception:  # the database itself is in trouble: report the first error
+            log.debug("could not replay the failed batch", exc_info=True)
+        size = f"{len(jobs)} jobs, {len(urls)} URLs"
+        if culprit is None:
+            return BatchError(f"batch of {size} not written: {err}")
+        item = {"source": culprit.source, "url": getattr(culprit, "url", None)}
+        if isinstance(culprit, _PendingJob):
+            item = {"source": culprit.source, "external_id": culprit.external_id, **culprit.values}
+        else:
+            item |= {"job_id": culprit.job_id, "title": culprit.title}
+        reason = getattr(err, "orig", None) or err
+        return BatchError(f"batch of {size} not written: {_describe(culprit)}: {reason}", item)
+
+
+class _RowFailed(Exception):
+    def __init__(self, item: _PendingJob | _PendingURL) -> None:
+        super().__init__(_describe(item))
+        self.item = item
+
+
+async def _execute_rows(
+    conn: AsyncConnection, sql: str, rows: list[tuple[Any, tuple[Any, ...]]], one_by_one: bool
+) -> None:
+    if not rows:
+        return
+    if not one_by_one:
+        await conn.exec_driver_sql(sql, [params for _, params in rows])
+        return
+    for item, params in rows:
+        try:
+            await conn.exec_driver_sql(sql, params)
+        except Exception:
+            raise _RowFailed(item) from None
+
+
+async def _existing(
+    conn: AsyncConnection, keys: Any
+) -> dict[tuple[str, str], tuple[int, str, bool]]:
+    """(source, external_id) -> (id, content_hash, removed) for the keys already stored."""
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, []).append(external_id)
+    job: Table = Job.__table__  # type: ignore[assignment]
+    found: dict[tuple[str, str], tuple[int, str, bool]] = {}
+    for source, ids in by_source.items():
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            stmt = job.select().with_only_columns(
+                job.c.external_id, job.c.id, job.c.content_hash, job.c.removed_at.is_not(None)
+            ).where(job.c.source == source, job.c.external_id.in_(chunk))
+            for external_id, job_id, digest, removed in await conn.execute(stmt):
+                found[(source, external_id)] = (job_id, digest, bool(removed))
+    return found

@@ -1,0 +1,164 @@
+"""Writing runs and scraper definitions, with their roll-up counters kept in step.
+
+Every change of a run's status moves one count between `RunCounter` rows in
+the same transaction, so the stats answer never has to count runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scraper_tui.store.models import RUN_STATUSES, RUN_TRIGGERS, Job, Run, RunCounter, Scraper, SourceCounter, utcnow
+
+_run: Table = Run.__table__  # type: ignore[assignment]
+_counter: Table = RunCounter.__table__  # type: ignore[assignment]
+_source_counter: Table = SourceCounter.__table__  # type: ignore[assignment]
+_job: Table = Job.__table__  # type: ignore[assignment]
+_scraper: Table = Scraper.__table__  # type: ignore[assignment]
+
+
+async def _move_counter(
+    conn: AsyncConnection, scraper_name: str, status: str, runs: int, execution_time: float = 0.0
+) -> None:
+    changed = await conn.execute(
+        update(_counter)
+        .where(_counter.c.scraper_name == scraper_name, _counter.c.status == status)
+        .values(runs=_counter.c.runs + runs, execution_time_sum=_counter.c.execution_time_sum + execution_time)
+    )
+    if changed.rowcount == 0:
+        await conn.execute(
+            insert(_counter).values(
+                scraper_name=scraper_name, status=status, runs=runs, execution_time_sum=execution_time
+            )
+        )
+
+
+async def create_run(
+    conn: AsyncConnection,
+    scraper_name: str,
+    *,
+    source: str | None = None,
+    trigger: str = "manual",
+    status: str = "running",
+    pid: int | None = None,
+    started_at: datetime | None = None,
+) -> int:
+    """Insert a run and count it; call inside `store.write()`. Returns the run id.
+
+    started_at is never earlier than the newest run's, which keeps history's
+    (started_at, id) order the same as id order even if the clock steps back.
+    """
+    if status not in RUN_STATUSES:
+        raise ValueError(f"unknown run status {status!r}; expected one of {', '.join(RUN_STATUSES)}")
+    if trigger not in RUN_TRIGGERS:
+        raise ValueError(f"unknown run trigger {trigger!r}; expected one of {', '.join(RUN_TRIGGERS)}")
+    latest = (await conn.execute(select(func.max(_run.c.started_at)))).scalar()
+    when = started_at or utcnow()
+    if latest is not None and latest > when:
+        when = latest
+    seq = (
+        await conn.execute(select(func.max(_run.c.scraper_seq)).where(_run.c.scraper_name == scraper_name))
+    ).scalar() or 0
+    now = utcnow()
+    result = await conn.execute(
+        insert(_run).values(
+            scraper_name=scraper_name, scraper_seq=seq + 1, source=source or scraper_name, status=status,
+            trigger=trigger, started_at=when, pid=os.getpid() if pid is None else pid, heartbeat_at=now,
+            details={},
+        )  # fmt: skip
+    )
+    await _move_counter(conn, scraper_name, status, 1)
+    return int(result.inserted_primary_key[0])
+
+
+async def update_run(conn: AsyncConnection, run_id: int, **values: Any) -> None:
+    """Change a run's columns; a status change moves its count (and execution time) too."""
+    status = values.get("status")
+    if status is not None and status not in RUN_STATUSES:
+        raise ValueError(f"unknown run status {status!r}; expected one of {', '.join(RUN_STATUSES)}")
+    if status is not None or "execution_time" in values:
+        row = (
+            await conn.execute(
+                select(_run.c.scraper_name, _run.c.status, _run.c.execution_time).where(_run.c.id == run_id)
+            )
+        ).one_or_none()
+        if row is None:
+            raise LookupError(f"no run with id {run_id}")
+        name, old_status, old_time = row
+        new_status = status or old_status
+        new_time = values.get("execution_time", old_time)
+        if (new_status, new_time) != (old_status, old_time):
+            await _move_counter(conn, name, old_status, -1, -(old_time or 0.0))
+            await _move_counter(conn, name, new_status, 1, new_time or 0.0)
+    await conn.execute(update(_run).where(_run.c.id == run_id).values(**values))
+
+
+async def delete_runs(conn: AsyncConnection, run_ids: Iterable[int]) -> int:
+    """Delete runs (their logs and scraped URLs go with them) and uncount them."""
+    ids = list(run_ids)
+    removed = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = (
+            await conn.execute(
+                select(_run.c.scraper_name, _run.c.status, func.count(), func.coalesce(func.sum(_run.c.execution_time), 0.0))
+                .where(_run.c.id.in_(chunk))
+                .group_by(_run.c.scraper_name, _run.c.status)
+            )
+        ).all()
+        for name, status, count, total_time in rows:
+            await _move_counter(conn, name, status, -count, -total_time)
+        removed += (await conn.execute(delete(_run).where(_run.c.id.in_(chunk)))).rowcount
+    return removed
+
+
+async def rebuild_counters(conn: AsyncConnection) -> None:
+    """Recount every roll-up from the rows: for imports, repairs and tests of the counters."""
+    await conn.execute(delete(_counter))
+    await conn.execute(
+        insert(_counter).from_select(
+            ["scraper_name", "status", "runs", "execution_time_sum"],
+            select(
+                _run.c.scraper_name, _run.c.status, func.count(), func.coalesce(func.sum(_run.c.execution_time), 0.0)
+            ).group_by(_run.c.scraper_name, _run.c.status),
+        )
+    )
+    await conn.execute(delete(_source_counter))
+    await conn.execute(
+        insert(_source_counter).from_select(
+            ["source", "jobs", "removed"],
+            select(
+                _job.c.source, func.count(), func.count(_job.c.removed_at)
+            ).group_by(_job.c.source),
+        )
+    )
+
+
+async def save_scrapers(conn: AsyncConnection, definitions: Iterable[Mapping[str, Any]]) -> None:
+    """Mirror scraper definitions from the config; `enabled` set in the app is kept."""
+    now = utcnow()
+    for definition in definitions:
+        values = {
+            "source": definition["source"],
+            "max_pages": definition.get("max_pages", 50),
+            "max_jobs": definition.get("max_jobs", 1000),
+            "schedule": definition.get("schedule"),
+            "settings": dict(definition.get("settings", {})),
+            "updated_at": now,
+        }
+        changed = await conn.execute(update(_scraper).where(_scraper.c.name == definition["name"]).values(**values))
+        if changed.rowcount == 0:
+            enabled = definition.get("enabled", True)
+            await conn.execute(insert(_scraper).values(name=definition["name"], enabled=enabled, **values))
+
+
+async def set_scraper_enabled(conn: AsyncConnection, name: str, enabled: bool) -> None:
+    changed = await conn.execute(update(_scraper).where(_scraper.c.name == name).values(enabled=enabled))
+    if changed.rowcount == 0:
+        raise LookupError(f"no scraper named {name!r}")
