@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from scraper_tui.store.models import RUN_STATUSES, Run, RunCounter, Scraper, SourceCounter
+from scraper_tui.store.models import RUN_STATUSES, Alert, Run, RunCounter, Scraper, SourceCounter
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 20
@@ -27,6 +27,7 @@ _run: Table = Run.__table__  # type: ignore[assignment]
 _counter: Table = RunCounter.__table__  # type: ignore[assignment]
 _sources: Table = SourceCounter.__table__  # type: ignore[assignment]
 _scraper: Table = Scraper.__table__  # type: ignore[assignment]
+_alert: Table = Alert.__table__  # type: ignore[assignment]
 
 LIST_COLUMNS = (
     "id", "scraper_name", "source", "status", "trigger", "started_at", "finished_at", "execution_time",
@@ -40,13 +41,14 @@ class UnknownScraperError(LookupError):
     """No scraper of that name is defined."""
 
 
-def _iso(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """Datetimes as ISO 8601 strings; everything else as it is."""
     return value.isoformat() if isinstance(value, datetime) else value
 
 
 def run_summary(row: Any) -> dict[str, Any]:
     """A run row as a JSON-friendly dict of the list fields."""
-    return {name: _iso(value) for name, value in zip(LIST_COLUMNS, row, strict=True)}
+    return {name: jsonable(value) for name, value in zip(LIST_COLUMNS, row, strict=True)}
 
 
 async def _recent_runs(conn: AsyncConnection, limit: int = 10, scraper: str | None = None) -> list[dict[str, Any]]:
@@ -130,7 +132,8 @@ async def history(
     count = int((await conn.execute(count_stmt)).scalar() or 0)
     num_pages = max(1, math.ceil(count / page_size))
     if page > num_pages:
-        raise ValueError(f"page {page} is past the end: there are {num_pages} pages of {page_size}")
+        pages = "is 1 page" if num_pages == 1 else f"are {num_pages} pages"
+        raise ValueError(f"page {page} is past the end: there {pages} of {page_size}")
     answer: dict[str, Any] = {"count": count, "page": page, "page_size": page_size, "num_pages": num_pages}
     if count == 0:
         return answer | {"results": []}
@@ -162,12 +165,12 @@ async def _page_anchor(
             # Runs are contiguous in this ordinal and ordered like (started_at, id):
             # the page's first row is found by arithmetic, whatever the depth.
             return (
-                select(tuple_(_run.c.started_at, _run.c.id))
+                select(_run.c.started_at, _run.c.id)
                 .where(*conditions, ordinal == high - skip)
                 .scalar_subquery()
             )
     return (
-        select(tuple_(_run.c.started_at, _run.c.id))
+        select(_run.c.started_at, _run.c.id)
         .where(*conditions)
         .order_by(_run.c.started_at.desc(), _run.c.id.desc())
         .offset(skip)
@@ -186,7 +189,7 @@ async def config(conn: AsyncConnection, name: str) -> dict[str, Any]:
     if row is None:
         known = ", ".join(await scraper_names(conn)) or "none"
         raise UnknownScraperError(f"no scraper named {name!r} (known: {known})")
-    settings = {key: _iso(value) for key, value in row.items()}
+    settings = {key: jsonable(value) for key, value in row.items()}
     jobs = (
         await conn.execute(select(_sources.c.jobs, _sources.c.removed).where(_sources.c.source == row["source"]))
     ).one_or_none()
@@ -197,3 +200,9 @@ async def config(conn: AsyncConnection, name: str) -> dict[str, Any]:
     counts["last_run"] = recent[0] if recent else None
     counts["recent_runs"] = recent
     return {"name": name, "settings": settings, "stats": counts}
+
+
+async def alerts(conn: AsyncConnection, limit: int = 50) -> list[dict[str, Any]]:
+    """Stored alerts, newest first."""
+    stmt = select(_alert).order_by(_alert.c.time.desc(), _alert.c.id.desc()).limit(limit)
+    return [{key: jsonable(value) for key, value in row.items()} for row in (await conn.execute(stmt)).mappings()]
