@@ -105,8 +105,7 @@ class CacheManager:
             self.misses += 1
             version = self.store.data_version()
             with ProfileOperation(operation, category="db_query", monitor=self.monitor):
-                async with self.store.read() as conn:
-                    answer = await load(conn)
+                answer = await self.store.run_read(load)
             answer["cached_at"] = self._now().isoformat()
             # Keep it only if nothing was committed while it was read.
             if version == self.store.data_version():
@@ -121,7 +120,7 @@ class CacheManager:
 
     async def get_config(self, name: str) -> dict[str, Any]:
         """A scraper's settings and stats; UnknownScraperError when it is not defined."""
-        return await self._get(self._configs, ("config", name), "config", lambda conn: queries.config(conn, name))
+        return await self._get(self._configs, ("config", name), "config", functools.partial(queries.config, name=name))
 
     def invalidate_all_stats(self) -> None:
         """Forget the stats and the per-scraper stats inside configs."""
@@ -136,8 +135,7 @@ class CacheManager:
     async def warm(self) -> None:
         """Load stats and every scraper's config, so the first screen reads from memory."""
         await self.get_scraper_stats()
-        async with self.store.read() as conn:
-            names = await queries.scraper_names(conn)
+        names = await self.store.run_read(queries.scraper_names)
         for name in names:
             await self.get_config(name)
 

@@ -13,11 +13,9 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
-
 from scraper_tui.cache import CacheManager
 from scraper_tui.monitor import AlertRecord, Monitor
-from scraper_tui.store import Alert, BatchProcessor, Store, queries, records
+from scraper_tui.store import BatchProcessor, Store, queries, records
 
 if TYPE_CHECKING:
     from scraper_tui.config import Config, ScraperConfig
@@ -78,8 +76,7 @@ class ScraperService:
         store = await Store.open(database)
         service = cls(store, config=config, monitor=monitor)
         if config is not None and config.scrapers:
-            async with store.write() as conn:
-                await records.save_scrapers(conn, [scraper_definition(s) for s in config.scrapers.values()])
+            await store.run_write(records.save_scrapers, [scraper_definition(s) for s in config.scrapers.values()])
         return service
 
     async def __aenter__(self) -> ScraperService:
@@ -101,8 +98,7 @@ class ScraperService:
     ) -> dict[str, Any]:
         """One page of runs, newest first; ValueError for a bad or missing page."""
         with self.monitor.profile("history", category="db_query"):
-            async with self.store.read() as conn:
-                return await queries.history(conn, page, page_size or self.page_size, scraper, status)
+            return await self.store.run_read(queries.history, page, page_size or self.page_size, scraper, status)
 
     async def config(self, name: str) -> dict[str, Any]:
         """A scraper's settings and stats; UnknownScraperError (a LookupError) when unknown."""
@@ -135,8 +131,7 @@ class ScraperService:
         if self._alert_writes:
             await asyncio.gather(*self._alert_writes, return_exceptions=True)
         with self.monitor.profile("alerts", category="db_query"):
-            async with self.store.read() as conn:
-                return await queries.alerts(conn, limit)
+            return await self.store.run_read(queries.alerts, limit)
 
     def _on_monitor_alert(self, record: AlertRecord) -> None:
         try:
@@ -149,13 +144,10 @@ class ScraperService:
 
     async def _save_alert(self, record: AlertRecord) -> None:
         try:
-            async with self.store.write() as conn:
-                await conn.execute(
-                    insert(Alert.__table__).values(  # type: ignore[arg-type]
-                        time=record.time, rule=record.rule, message=record.message, severity=record.severity,
-                        value=record.duration, threshold=record.threshold,
-                    )  # fmt: skip
-                )
+            await self.store.run_write(
+                records.add_alert, time=record.time, rule=record.rule, message=record.message,
+                severity=record.severity, value=record.duration, threshold=record.threshold,
+            )  # fmt: skip
         except Exception:
             log.warning("could not store alert: %s", record.message, exc_info=True)
 

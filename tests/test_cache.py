@@ -50,8 +50,7 @@ async def test_stats_expire_after_their_ttl(store: Store) -> None:
 
 
 async def test_config_keeps_its_own_longer_ttl(store: Store) -> None:
-    async with store.write() as conn:
-        await records.save_scrapers(conn, [{"name": "indigo", "source": "indigo"}])
+    await store.run_write(records.save_scrapers, [{"name": "indigo", "source": "indigo"}])
     clock = FakeClock()
     cache = CacheManager(store, clock=clock)
     await cache.get_config("indigo")
@@ -95,9 +94,8 @@ async def test_writes_by_another_process_show_at_the_next_call(store: Store, db_
 
         async def main():
             store = await Store.open({str(db_path)!r})
-            async with store.write() as conn:
-                run_id = await records.create_run(conn, "flygosh")
-                await records.update_run(conn, run_id, status="completed", execution_time=2.0)
+            run_id = await store.run_write(records.create_run, "flygosh")
+            await store.run_write(records.update_run, run_id, status="completed", execution_time=2.0)
             async with BatchProcessor(store, run_id=run_id) as batch:
                 for n in range(7):
                     await batch.add_job({{"title": f"t{{n}}", "url": f"http://x/{{n}}"}}, "flygosh")
@@ -122,8 +120,7 @@ async def test_writes_through_a_second_engine_show_at_the_next_call(store: Store
 
 
 async def test_warm_loads_stats_and_every_config(store: Store) -> None:
-    async with store.write() as conn:
-        await records.save_scrapers(conn, [{"name": n, "source": n} for n in ("indigo", "flygosh")])
+    await store.run_write(records.save_scrapers, [{"name": n, "source": n} for n in ("indigo", "flygosh")])
     cache = CacheManager(store)
     await cache.warm()
     metrics = cache.get_metrics()

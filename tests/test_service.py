@@ -29,8 +29,7 @@ async def test_history_uses_the_default_page_size(service: ScraperService) -> No
 
 
 async def test_config_answers_and_unknown_scrapers_raise(service: ScraperService) -> None:
-    async with service.store.write() as conn:
-        await records.save_scrapers(conn, [{"name": "indigo", "source": "indigo"}])
+    await service.store.run_write(records.save_scrapers, [{"name": "indigo", "source": "indigo"}])
     assert (await service.config("indigo"))["name"] == "indigo"
     with pytest.raises(UnknownScraperError):
         await service.config("hidden")

@@ -21,10 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, null
+from sqlalchemy import Connection, Table, bindparam, null
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scraper_tui.monitor import Monitor, ProfileOperation
 from scraper_tui.store.db import Store
@@ -47,16 +46,18 @@ class BatchError(Exception):
         self.item = item
 
 
-@dataclass
+@dataclass(slots=True)
 class _PendingJob:
     source: str
     external_id: str
-    values: dict[str, Any]
-    data: dict[str, Any]
+    values: tuple[str | None, ...]
+    """The JOB_COLUMNS values, in that order."""
+    data: str
+    """The other fields, already JSON: serialised once for both the hash and the row."""
     content_hash: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _PendingURL:
     url: str
     source: str
@@ -83,17 +84,27 @@ class FlushResult:
     created_ids: list[int] = field(default_factory=list)
 
 
-def content_hash(values: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+_RESERVED = frozenset((*JOB_COLUMNS, "external_id"))
+_EMPTY_DATA = "{}"
+
+
+def data_json(job_data: Mapping[str, Any]) -> str:
+    """The fields without columns of their own, as canonical JSON."""
+    extra = {key: value for key, value in job_data.items() if key not in _RESERVED}
+    return json.dumps(extra, sort_keys=True, default=str) if extra else _EMPTY_DATA
+
+
+def content_hash(values: tuple[str | None, ...], data: str) -> str:
     """A digest of what a posting says; unchanged postings keep it across runs."""
-    payload = json.dumps([[values.get(name) for name in JOB_COLUMNS], data], sort_keys=True, default=str)
-    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+    payload = "\x1f".join(["" if value is None else value for value in values])
+    return hashlib.blake2b(f"{payload}\x1e{data}".encode(), digest_size=16).hexdigest()
 
 
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     text = value if isinstance(value, str) else str(value)
-    return text[:_MAX_TEXT]
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT]
 
 
 def _compile(dialect: Dialect, stmt: Any) -> tuple[str, tuple[str, ...]]:
@@ -108,23 +119,27 @@ def _insert_for(dialect: Dialect) -> Any:
     return sqlite.insert
 
 
+_JOB_ROW = (
+    "source", "external_id", *JOB_COLUMNS, "data", "content_hash",
+    "first_seen_at", "last_seen_at", "first_run_id", "last_run_id",
+)  # fmt: skip
+
+
 class _Statements:
     """The flush's statements, compiled once per dialect."""
 
     def __init__(self, dialect: Dialect) -> None:
         insert = _insert_for(dialect)
         job: Table = Job.__table__  # type: ignore[assignment]
-        job_cols = (
-            "source", "external_id", *JOB_COLUMNS, "data", "content_hash",
-            "first_seen_at", "last_seen_at", "first_run_id", "last_run_id",
-        )  # fmt: skip
-        stmt = insert(job).values({name: bindparam(name) for name in job_cols})
+        stmt = insert(job).values({name: bindparam(name) for name in _JOB_ROW})
         refreshed = (*JOB_COLUMNS, "data", "content_hash", "last_seen_at", "last_run_id")
         stmt = stmt.on_conflict_do_update(
             index_elements=["source", "external_id"],
             set_={**{name: stmt.excluded[name] for name in refreshed}, "removed_at": null()},
         )
-        self.job_sql, self.job_order = _compile(dialect, stmt)
+        self.job_sql, order = _compile(dialect, stmt)
+        # Rows are built as tuples in _JOB_ROW order; the driver must want the same.
+        assert order == _JOB_ROW, order
 
         url_table: Table = ScrapedURL.__table__  # type: ignore[assignment]
         url_cols = ("run_id", "url", "source", "job_id", "title", "company", "data", "status_code", "fetched_at")
@@ -140,10 +155,8 @@ class _Statements:
         )
         self.counter_sql, self.counter_order = _compile(dialect, cstmt)
 
-        self.to_db = {
-            "data": job.c.data.type.bind_processor(dialect),
-            "time": job.c.first_seen_at.type.bind_processor(dialect),
-        }
+        self.to_db_time = job.c.first_seen_at.type.bind_processor(dialect)
+        self.to_db_json = job.c.data.type.bind_processor(dialect)
 
 
 _STATEMENTS: dict[str, _Statements] = {}
@@ -158,7 +171,7 @@ def _statements(dialect: Dialect) -> _Statements:
 
 def _describe(item: _PendingJob | _PendingURL) -> str:
     if isinstance(item, _PendingJob):
-        return f"job {item.source}/{item.external_id} ({item.values.get('url')})"
+        return f"job {item.source}/{item.external_id} ({item.values[3]})"
     return f"scraped URL {item.url} (source {item.source}, job_id {item.job_id})"
 
 
@@ -207,20 +220,26 @@ class BatchProcessor:
         return len(self._jobs) + len(self._urls)
 
     async def add_job(self, job_data: Mapping[str, Any], source: str) -> None:
-        """Buffer one posting; `title` and `url` are required, `external_id` defaults to the URL."""
-        self._raise_ticker_error()
-        title = _text(job_data.get("title"))
-        url = _text(job_data.get("url"))
-        if not title or not url:
-            raise ValueError(f"a job needs a title and a url; got title={title!r}, url={url!r} (source {source})")
-        if not source:
-            raise ValueError("a job needs a source")
-        external_id = _text(job_data.get("external_id")) or url
-        values = {name: _text(job_data.get(name)) for name in JOB_COLUMNS}
-        values["title"], values["url"] = title, url
-        data = {k: v for k, v in job_data.items() if k not in JOB_COLUMNS and k != "external_id"}
-        self._jobs.append(_PendingJob(source, external_id, values, data, content_hash(values, data)))
-        await self._after_add()
+        """Buffer one posting; `title` and `url` are required, `external_id` defaults to the URL.
+
+        This runs once per scraped item, so it does the least it can: the row
+        is checked, serialised and hashed here, once.
+        """
+        if self._ticker_error is not None:
+            self._raise_ticker_error()
+        get = job_data.get
+        values = (_text(get("title")), _text(get("company")), _text(get("location")), _text(get("url")),
+                  _text(get("posted_at")))  # fmt: skip
+        if not values[0] or not values[3] or not source:
+            raise ValueError(
+                f"a job needs a title, a url and a source; got title={values[0]!r}, url={values[3]!r}, "
+                f"source={source!r}"
+            )
+        data = data_json(job_data)
+        external_id = _text(get("external_id")) or values[3]
+        self._jobs.append(_PendingJob(source, external_id, values, data, content_hash(values, data)))  # type: ignore[arg-type]
+        if self._ticker is None or len(self._jobs) >= self.batch_size:
+            await self._after_add()
 
     async def add_scraped_url(
         self,
@@ -334,24 +353,24 @@ class BatchProcessor:
         for job in jobs:
             unique[(job.source, job.external_id)] = job
         result.jobs_duplicate = len(jobs) - len(unique)
-        async with self.store.write() as conn:
-            await self._write_in(conn, unique, urls, result)
+        await self.store.run_write(self._write_in, unique, urls, result)
         return result
 
-    async def _write_in(
+    def _write_in(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         unique: dict[tuple[str, str], _PendingJob],
         urls: list[_PendingURL],
         result: FlushResult,
         *,
         one_by_one: bool = False,
     ) -> None:
-        """The body of a flush; `one_by_one` runs each row alone to find the one that fails."""
-        st = _statements(self.store.dialect)
-        now = st.to_db["time"](utcnow())  # type: ignore[misc]
-        to_json = st.to_db["data"]
-        existing = await _existing(conn, unique.keys())
+        """The body of a flush, on the store's writer thread; `one_by_one` finds the row that fails."""
+        st = _statements(conn.dialect)
+        now = st.to_db_time(utcnow()) if st.to_db_time else utcnow()
+        to_json = st.to_db_json
+        run_id = self.run_id
+        existing = _existing(conn, unique.keys())
         counters: dict[str, list[int]] = {}
         rows = []
         for key, job in unique.items():
@@ -367,30 +386,27 @@ class BatchProcessor:
             if found is not None and found[2]:
                 result.jobs_restored += 1
                 counts[1] -= 1
-            row = {
-                "source": job.source, "external_id": job.external_id, **job.values,
-                "data": to_json(job.data) if to_json else job.data, "content_hash": job.content_hash,
-                "first_seen_at": now, "last_seen_at": now, "first_run_id": self.run_id, "last_run_id": self.run_id,
-            }  # fmt: skip
-            rows.append((job, tuple(row[name] for name in st.job_order)))
-        await _execute_rows(conn, st.job_sql, rows, one_by_one)
+            rows.append(
+                (job, (job.source, job.external_id, *job.values, job.data, job.content_hash, now, now, run_id, run_id))
+            )
+        _execute_rows(conn, st.job_sql, rows, one_by_one)
 
         if urls:
             pending_links = {(u.source, u.external_id) for u in urls if u.job_id is None and u.external_id}
             links = {key: found[0] for key, found in existing.items()}
             missing = pending_links - links.keys()
             if missing:
-                links.update({key: found[0] for key, found in (await _existing(conn, missing)).items()})
+                links.update({key: found[0] for key, found in _existing(conn, missing).items()})
             url_rows = []
             for u in urls:
                 job_id = u.job_id if u.job_id is not None else links.get((u.source, u.external_id or ""))
                 row = {
-                    "run_id": self.run_id, "url": u.url, "source": u.source, "job_id": job_id, "title": u.title,
+                    "run_id": run_id, "url": u.url, "source": u.source, "job_id": job_id, "title": u.title,
                     "company": u.company, "data": to_json(u.data) if to_json else u.data,
                     "status_code": u.status_code, "fetched_at": now,
                 }  # fmt: skip
                 url_rows.append((u, tuple(row[name] for name in st.url_order)))
-            await _execute_rows(conn, st.url_sql, url_rows, one_by_one)
+            _execute_rows(conn, st.url_sql, url_rows, one_by_one)
             result.urls_created = len(url_rows)
 
         changed = [
@@ -399,19 +415,24 @@ class BatchProcessor:
             if c[0] or c[1]
         ]
         if changed:
-            await conn.exec_driver_sql(st.counter_sql, changed)
+            conn.exec_driver_sql(st.counter_sql, changed)
+
+    def _replay(self, conn: Connection, jobs: list[_PendingJob], urls: list[_PendingURL]) -> None:
+        """Run a failed batch row by row to find its culprit; always raises, so nothing stays."""
+        unique = {(job.source, job.external_id): job for job in jobs}
+        try:
+            self._write_in(conn, unique, urls, FlushResult(), one_by_one=True)
+        except _RowFailed:
+            raise
+        raise _RowFailed(None)
 
     async def _explain(self, jobs: list[_PendingJob], urls: list[_PendingURL], err: Exception) -> BatchError:
         """Find the item that broke a batch by replaying it row by row, then roll that back too."""
         culprit: _PendingJob | _PendingURL | None = None
-        unique = {(job.source, job.external_id): job for job in jobs}
         try:
-            async with self.store.write() as conn:
-                try:
-                    await self._write_in(conn, unique, urls, FlushResult(), one_by_one=True)
-                except _RowFailed as failed:
-                    culprit = failed.item
-                await conn.rollback()
+            await self.store.run_write(self._replay, jobs, urls)
+        except _RowFailed as failed:
+            culprit = failed.item
         except Exception:  # the database itself is in trouble: report the first error
             log.debug("could not replay the failed batch", exc_info=True)
         size = f"{len(jobs)} jobs, {len(urls)} URLs"
@@ -419,7 +440,8 @@ class BatchProcessor:
             return BatchError(f"batch of {size} not written: {err}")
         item = {"source": culprit.source, "url": getattr(culprit, "url", None)}
         if isinstance(culprit, _PendingJob):
-            item = {"source": culprit.source, "external_id": culprit.external_id, **culprit.values}
+            item = {"source": culprit.source, "external_id": culprit.external_id,
+                    **dict(zip(JOB_COLUMNS, culprit.values, strict=True))}  # fmt: skip
         else:
             item |= {"job_id": culprit.job_id, "title": culprit.title}
         reason = getattr(err, "orig", None) or err
@@ -427,28 +449,28 @@ class BatchProcessor:
 
 
 class _RowFailed(Exception):
-    def __init__(self, item: _PendingJob | _PendingURL) -> None:
-        super().__init__(_describe(item))
+    """Raised by a replay: the item that failed, or None when every row went in."""
+
+    def __init__(self, item: _PendingJob | _PendingURL | None) -> None:
+        super().__init__(_describe(item) if item is not None else "no row failed")
         self.item = item
 
 
-async def _execute_rows(
-    conn: AsyncConnection, sql: str, rows: list[tuple[Any, tuple[Any, ...]]], one_by_one: bool
-) -> None:
+def _execute_rows(conn: Connection, sql: str, rows: list[tuple[Any, tuple[Any, ...]]], one_by_one: bool) -> None:
     if not rows:
         return
     if not one_by_one:
-        await conn.exec_driver_sql(sql, [params for _, params in rows])
+        conn.exec_driver_sql(sql, [params for _, params in rows])
         return
     for item, params in rows:
         try:
-            await conn.exec_driver_sql(sql, params)
+            conn.exec_driver_sql(sql, params)
         except Exception:
             raise _RowFailed(item) from None
 
 
-async def _existing(
-    conn: AsyncConnection, keys: Any
+def _existing(
+    conn: Connection, keys: Any
 ) -> dict[tuple[str, str], tuple[int, str, bool]]:
     """(source, external_id) -> (id, content_hash, removed) for the keys already stored."""
     by_source: dict[str, list[str]] = {}
@@ -462,6 +484,6 @@ async def _existing(
             stmt = job.select().with_only_columns(
                 job.c.external_id, job.c.id, job.c.content_hash, job.c.removed_at.is_not(None)
             ).where(job.c.source == source, job.c.external_id.in_(chunk))
-            for external_id, job_id, digest, removed in await conn.execute(stmt):
+            for external_id, job_id, digest, removed in conn.execute(stmt):
                 found[(source, external_id)] = (job_id, digest, bool(removed))
     return found

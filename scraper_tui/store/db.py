@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
@@ -26,6 +27,10 @@ from scraper_tui.store.models import SCHEMA_VERSION
 _SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 """How long a writer waits for another process's write lock before giving up."""
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class StoreError(Exception):
@@ -89,7 +94,7 @@ def _check_sqlite_file(path: Path) -> bool:
     return version == 0
 
 
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+def _install_sqlite_hooks(engine: Engine) -> None:
     """Pragmas on every connection, and explicit BEGIN so writers can ask for IMMEDIATE.
 
     pysqlite's own transaction handling is switched off (isolation_level None)
@@ -100,7 +105,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
     front and waits for it politely instead.
     """
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -115,16 +120,58 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
             cursor.execute(pragma)
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = "IMMEDIATE" if connection.get_execution_options().get("write") else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _bind(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[Connection], T]:
+    if not args and not kwargs:
+        return fn
+    return lambda connection: fn(connection, *args, **kwargs)
+
+
+class _ThreadedSQLite:
+    """A synchronous engine on the same file, used from two worker threads.
+
+    Through aiosqlite every statement is a round trip to its thread (about
+    0.25 ms here), so an answer made of five statements costs more than the
+    budget for all of it. Here a whole unit of work (a stats answer, a
+    history page, a batch flush) is one round trip: it runs on a worker
+    thread against a plain sqlite3 connection. Reads and writes have a thread
+    each, so a long write never holds up a read (WAL lets them overlap).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+        _install_sqlite_hooks(self.engine)
+        self.reader = ThreadPoolExecutor(1, thread_name_prefix="store-read")
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="store-write")
+
+    def run(self, fn: Callable[..., T], write: bool) -> T:
+        connection = self.engine.connect()
+        try:
+            if write:
+                connection = connection.execution_options(write=True)
+            with connection.begin():
+                return fn(connection)
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        self.reader.shutdown(wait=True)
+        self.writer.shutdown(wait=True)
+        self.engine.dispose()
 
 
 class Store:
     """An open database: the engine, how to read and write, and where the file is.
 
     Open with `await Store.open(path_or_url)`; close with `await store.close()`.
+    Units of work are plain functions of a SQLAlchemy `Connection`, run in one
+    transaction by `run_read` or `run_write`; `read()` and `write()` give an
+    async connection for anything else.
     """
 
     def __init__(self, engine: AsyncEngine, path: Path | None) -> None:
@@ -132,7 +179,7 @@ class Store:
         self.path = path
         """The SQLite file, or None for another database."""
         self._version_probe: sqlite3.Connection | None = None
-
+        self._threaded = _ThreadedSQLite(path) if path is not None else None
     @classmethod
     async def open(cls, target: str | Path) -> Store:
         """Open (and if new, create) the database at a path or URL; raises StoreError."""
@@ -143,13 +190,13 @@ class Store:
             create = await asyncio.to_thread(_check_sqlite_file, path)
         engine = create_async_engine(url)
         if path is not None:
-            _install_sqlite_hooks(engine)
+            _install_sqlite_hooks(engine.sync_engine)
         store = cls(engine, path)
         try:
             if create:
                 await store._create_schema()
         except BaseException:
-            await engine.dispose()
+            await store.close()
             raise
         return store
 
@@ -176,6 +223,25 @@ class Store:
             await conn.execution_options(write=True)
             async with conn.begin():
                 yield conn
+
+    async def run_read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`fn(connection, *args, **kwargs)` in one read transaction: one consistent snapshot."""
+        return await self._run(_bind(fn, args, kwargs), write=False)
+
+    async def run_write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`fn(connection, *args, **kwargs)` in one write transaction: all of it or none of it.
+
+        If the caller is cancelled the transaction still runs to its end on
+        its thread; it is never left half done.
+        """
+        return await self._run(_bind(fn, args, kwargs), write=True)
+
+    async def _run(self, fn: Callable[[Connection], T], write: bool) -> T:
+        if self._threaded is not None:
+            pool = self._threaded.writer if write else self._threaded.reader
+            return await asyncio.get_running_loop().run_in_executor(pool, self._threaded.run, fn, write)
+        async with self.write() if write else self.read() as conn:
+            return await conn.run_sync(fn)
 
     def data_version(self) -> int | None:
         """A number that changes when any other connection commits to the file.
@@ -206,4 +272,7 @@ class Store:
         if self._version_probe is not None:
             self._version_probe.close()
             self._version_probe = None
+        if self._threaded is not None:
+            await asyncio.to_thread(self._threaded.close)
+            self._threaded = None
         await self.engine.dispose()

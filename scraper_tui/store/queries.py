@@ -10,12 +10,13 @@ read by the row-value condition `(started_at, id) <= (...)`.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Table, bindparam, func, null, select, tuple_
+from sqlalchemy import Connection
 
 from scraper_tui.store.models import RUN_STATUSES, Alert, Run, RunCounter, Scraper, SourceCounter
 
@@ -51,20 +52,20 @@ def run_summary(row: Any) -> dict[str, Any]:
     return {name: jsonable(value) for name, value in zip(LIST_COLUMNS, row, strict=True)}
 
 
-async def _recent_runs(conn: AsyncConnection, limit: int = 10, scraper: str | None = None) -> list[dict[str, Any]]:
+def _recent_runs(conn: Connection, limit: int = 10, scraper: str | None = None) -> list[dict[str, Any]]:
     stmt = select(*_LIST).order_by(_run.c.started_at.desc(), _run.c.id.desc()).limit(limit)
     if scraper is not None:
         stmt = stmt.where(_run.c.scraper_name == scraper)
-    return [run_summary(row) for row in await conn.execute(stmt)]
+    return [run_summary(row) for row in conn.execute(stmt)]
 
 
-async def _run_counts(conn: AsyncConnection, scraper: str | None = None) -> dict[str, Any]:
+def _run_counts(conn: Connection, scraper: str | None = None) -> dict[str, Any]:
     stmt = select(_counter.c.status, func.sum(_counter.c.runs), func.sum(_counter.c.execution_time_sum)).group_by(
         _counter.c.status
     )
     if scraper is not None:
         stmt = stmt.where(_counter.c.scraper_name == scraper)
-    by_status = {status: (int(runs or 0), float(seconds or 0.0)) for status, runs, seconds in await conn.execute(stmt)}
+    by_status = {status: (int(runs or 0), float(seconds or 0.0)) for status, runs, seconds in conn.execute(stmt)}
     runs = {status: by_status.get(status, (0, 0.0))[0] for status in RUN_STATUSES}
     total = sum(runs.values())
     finished = sum(runs[status] for status in FINISHED_STATUSES)
@@ -81,10 +82,10 @@ async def _run_counts(conn: AsyncConnection, scraper: str | None = None) -> dict
     }
 
 
-async def stats(conn: AsyncConnection) -> dict[str, Any]:
+def stats(conn: Connection) -> dict[str, Any]:
     """The stats answer, without `cached_at` (the cache adds it)."""
-    answer = await _run_counts(conn)
-    sources = await conn.execute(
+    answer = _run_counts(conn)
+    sources = conn.execute(
         select(_sources.c.source, _sources.c.jobs, _sources.c.removed).order_by(
             _sources.c.jobs.desc(), _sources.c.source
         )
@@ -97,7 +98,7 @@ async def stats(conn: AsyncConnection) -> dict[str, Any]:
     answer["jobs_by_source"] = by_source
     answer["removed_jobs_by_source"] = removed
     answer["total_jobs"] = sum(by_source.values())
-    answer["recent_jobs"] = await _recent_runs(conn)
+    answer["recent_jobs"] = _recent_runs(conn)
     return answer
 
 
@@ -113,23 +114,26 @@ def check_page_args(page: Any, page_size: Any) -> tuple[int, int]:
     return page, page_size
 
 
-async def history(
-    conn: AsyncConnection,
+def history(
+    conn: Connection,
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
     scraper: str | None = None,
     status: str | None = None,
 ) -> dict[str, Any]:
-    """One page of runs, newest first; ValueError for a page that does not exist."""
+    """One page of runs, newest first; ValueError for a page that does not exist.
+
+    Two statements whatever the page: one reads the count (from the roll-ups)
+    with the bounds of the dense ordinal, one reads the page by keyset from
+    its first row's (started_at, id).
+    """
     page, page_size = check_page_args(page, page_size)
     if status is not None and status not in RUN_STATUSES:
         raise ValueError(f"status must be one of {', '.join(RUN_STATUSES)}, got {status!r}")
-    count_stmt = select(func.coalesce(func.sum(_counter.c.runs), 0))
-    if scraper is not None:
-        count_stmt = count_stmt.where(_counter.c.scraper_name == scraper)
-    if status is not None:
-        count_stmt = count_stmt.where(_counter.c.status == status)
-    count = int((await conn.execute(count_stmt)).scalar() or 0)
+    params = {"scraper": scraper, "status": status, "page_size": page_size, "skip": (page - 1) * page_size}
+    count_stmt, page_by_ordinal, page_by_index = _history_statements(scraper is not None, status is not None)
+    count, low, high = conn.execute(count_stmt, params).one()
+    count = int(count or 0)
     num_pages = max(1, math.ceil(count / page_size))
     if page > num_pages:
         pages = "is 1 page" if num_pages == 1 else f"are {num_pages} pages"
@@ -137,64 +141,69 @@ async def history(
     answer: dict[str, Any] = {"count": count, "page": page, "page_size": page_size, "num_pages": num_pages}
     if count == 0:
         return answer | {"results": []}
-
-    conditions = []
-    if scraper is not None:
-        conditions.append(_run.c.scraper_name == scraper)
-    if status is not None:
-        conditions.append(_run.c.status == status)
-    skip = (page - 1) * page_size
-    anchor = await _page_anchor(conn, conditions, scraper, status, count, skip)
-    stmt = select(*_LIST).where(*conditions).order_by(_run.c.started_at.desc(), _run.c.id.desc()).limit(page_size)
-    if anchor is not None:
-        stmt = stmt.where(tuple_(_run.c.started_at, _run.c.id) <= anchor)
-    answer["results"] = [run_summary(row) for row in await conn.execute(stmt)]
+    if page_by_ordinal is not None and high - low + 1 == count:
+        # Contiguous ordinals, ordered like (started_at, id): the page's first
+        # row is found by arithmetic, whatever the depth.
+        stmt, params["first"] = page_by_ordinal, high - params["skip"]
+    else:
+        # Gaps, or a status filter: skip entries of a covering index, not rows.
+        stmt = page_by_index
+    answer["results"] = [run_summary(row) for row in conn.execute(stmt, params)]
     return answer
 
 
-async def _page_anchor(
-    conn: AsyncConnection, conditions: list[Any], scraper: str | None, status: str | None, count: int, skip: int
-) -> Any:
-    """A scalar subquery for the (started_at, id) of the page's first row; None for page 1."""
-    if skip == 0:
-        return None
-    if status is None:
-        ordinal = _run.c.id if scraper is None else _run.c.scraper_seq
-        low, high = (await conn.execute(select(func.min(ordinal), func.max(ordinal)).where(*conditions))).one()
-        if low is not None and high - low + 1 == count:
-            # Runs are contiguous in this ordinal and ordered like (started_at, id):
-            # the page's first row is found by arithmetic, whatever the depth.
-            return (
-                select(_run.c.started_at, _run.c.id)
-                .where(*conditions, ordinal == high - skip)
-                .scalar_subquery()
-            )
-    return (
-        select(_run.c.started_at, _run.c.id)
-        .where(*conditions)
-        .order_by(_run.c.started_at.desc(), _run.c.id.desc())
-        .offset(skip)
-        .limit(1)
-        .scalar_subquery()
-    )
+@functools.cache
+def _history_statements(by_scraper: bool, by_status: bool) -> tuple[Any, Any, Any]:
+    """(count and ordinal bounds, page from an ordinal, page from an index offset), built once per filter kind."""
+    conditions, counted = [], []
+    if by_scraper:
+        conditions.append(_run.c.scraper_name == bindparam("scraper"))
+        counted.append(_counter.c.scraper_name == bindparam("scraper"))
+    if by_status:
+        conditions.append(_run.c.status == bindparam("status"))
+        counted.append(_counter.c.status == bindparam("status"))
+    count = select(func.coalesce(func.sum(_counter.c.runs), 0)).where(*counted).scalar_subquery()
+    # A status filter has no dense ordinal: runs change status after they start.
+    ordinal = None if by_status else _run.c.scraper_seq if by_scraper else _run.c.id
+    if ordinal is None:
+        bounds = select(count, null(), null())
+    else:
+        # Separate scalar subqueries: SQLite answers a lone min() or max() from
+        # the index edge, but scans every row for both in one SELECT.
+        bounds = select(
+            count,
+            select(func.min(ordinal)).where(*conditions).scalar_subquery(),
+            select(func.max(ordinal)).where(*conditions).scalar_subquery(),
+        )
+    newest_first = (_run.c.started_at.desc(), _run.c.id.desc())
+    key = tuple_(_run.c.started_at, _run.c.id)
+    rows = select(*_LIST).where(*conditions).order_by(*newest_first).limit(bindparam("page_size"))
+    by_index = select(_run.c.started_at, _run.c.id).where(*conditions).order_by(*newest_first)
+    by_index = by_index.offset(bindparam("skip")).limit(1)
+    page_by_index = rows.where(key <= by_index.scalar_subquery())
+    page_by_ordinal = None
+    if ordinal is not None:
+        first = select(_run.c.started_at, _run.c.id).where(*conditions, ordinal == bindparam("first"))
+        page_by_ordinal = rows.where(key <= first.scalar_subquery())
+    return bounds, page_by_ordinal, page_by_index
 
 
-async def scraper_names(conn: AsyncConnection) -> list[str]:
-    return list((await conn.execute(select(_scraper.c.name).order_by(_scraper.c.name))).scalars())
+def scraper_names(conn: Connection) -> list[str]:
+    return list((conn.execute(select(_scraper.c.name).order_by(_scraper.c.name))).scalars())
 
 
-async def config(conn: AsyncConnection, name: str) -> dict[str, Any]:
+def config(conn: Connection, name: str) -> dict[str, Any]:
     """A scraper's settings and its stats; UnknownScraperError when it is not defined."""
-    row = (await conn.execute(select(_scraper).where(_scraper.c.name == name))).mappings().one_or_none()
+    row = (conn.execute(select(_scraper).where(_scraper.c.name == name))).mappings().one_or_none()
     if row is None:
-        known = ", ".join(await scraper_names(conn)) or "none"
+        known = ", ".join(scraper_names(conn)) or "none"
         raise UnknownScraperError(f"no scraper named {name!r} (known: {known})")
     settings = {key: jsonable(value) for key, value in row.items()}
     jobs = (
-        await conn.execute(select(_sources.c.jobs, _sources.c.removed).where(_sources.c.source == row["source"]))
+        conn.execute(select(_sources.c.jobs, _sources.c.removed).where(_sources.c.source == row["source"]))
     ).one_or_none()
-    counts = await _run_counts(conn, scraper=name)
-    recent = await _recent_runs(conn, limit=5, scraper=name)
+    counts = _run_counts(conn, scraper=name)
+    recent = _recent_runs(conn, limit=5, scraper=name)
     counts["jobs"] = int(jobs[0]) if jobs else 0
     counts["removed_jobs"] = int(jobs[1]) if jobs else 0
     counts["last_run"] = recent[0] if recent else None
@@ -202,7 +211,7 @@ async def config(conn: AsyncConnection, name: str) -> dict[str, Any]:
     return {"name": name, "settings": settings, "stats": counts}
 
 
-async def alerts(conn: AsyncConnection, limit: int = 50) -> list[dict[str, Any]]:
+def alerts(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     """Stored alerts, newest first."""
     stmt = select(_alert).order_by(_alert.c.time.desc(), _alert.c.id.desc()).limit(limit)
-    return [{key: jsonable(value) for key, value in row.items()} for row in (await conn.execute(stmt)).mappings()]
+    return [{key: jsonable(value) for key, value in row.items()} for row in (conn.execute(stmt)).mappings()]

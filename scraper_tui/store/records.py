@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
-from scraper_tui.store.models import RUN_STATUSES, RUN_TRIGGERS, Job, Run, RunCounter, Scraper, SourceCounter, utcnow
+from scraper_tui.store.models import RUN_STATUSES, RUN_TRIGGERS, Alert, Job, Run, RunCounter, Scraper, SourceCounter, utcnow
 
 _run: Table = Run.__table__  # type: ignore[assignment]
 _counter: Table = RunCounter.__table__  # type: ignore[assignment]
@@ -23,24 +23,24 @@ _job: Table = Job.__table__  # type: ignore[assignment]
 _scraper: Table = Scraper.__table__  # type: ignore[assignment]
 
 
-async def _move_counter(
-    conn: AsyncConnection, scraper_name: str, status: str, runs: int, execution_time: float = 0.0
+def _move_counter(
+    conn: Connection, scraper_name: str, status: str, runs: int, execution_time: float = 0.0
 ) -> None:
-    changed = await conn.execute(
+    changed = conn.execute(
         update(_counter)
         .where(_counter.c.scraper_name == scraper_name, _counter.c.status == status)
         .values(runs=_counter.c.runs + runs, execution_time_sum=_counter.c.execution_time_sum + execution_time)
     )
     if changed.rowcount == 0:
-        await conn.execute(
+        conn.execute(
             insert(_counter).values(
                 scraper_name=scraper_name, status=status, runs=runs, execution_time_sum=execution_time
             )
         )
 
 
-async def create_run(
-    conn: AsyncConnection,
+def create_run(
+    conn: Connection,
     scraper_name: str,
     *,
     source: str | None = None,
@@ -49,7 +49,7 @@ async def create_run(
     pid: int | None = None,
     started_at: datetime | None = None,
 ) -> int:
-    """Insert a run and count it; call inside `store.write()`. Returns the run id.
+    """Insert a run and count it (run it with `store.run_write`). Returns the run id.
 
     started_at is never earlier than the newest run's, which keeps history's
     (started_at, id) order the same as id order even if the clock steps back.
@@ -58,33 +58,33 @@ async def create_run(
         raise ValueError(f"unknown run status {status!r}; expected one of {', '.join(RUN_STATUSES)}")
     if trigger not in RUN_TRIGGERS:
         raise ValueError(f"unknown run trigger {trigger!r}; expected one of {', '.join(RUN_TRIGGERS)}")
-    latest = (await conn.execute(select(func.max(_run.c.started_at)))).scalar()
+    latest = (conn.execute(select(func.max(_run.c.started_at)))).scalar()
     when = started_at or utcnow()
     if latest is not None and latest > when:
         when = latest
     seq = (
-        await conn.execute(select(func.max(_run.c.scraper_seq)).where(_run.c.scraper_name == scraper_name))
+        conn.execute(select(func.max(_run.c.scraper_seq)).where(_run.c.scraper_name == scraper_name))
     ).scalar() or 0
     now = utcnow()
-    result = await conn.execute(
+    result = conn.execute(
         insert(_run).values(
             scraper_name=scraper_name, scraper_seq=seq + 1, source=source or scraper_name, status=status,
             trigger=trigger, started_at=when, pid=os.getpid() if pid is None else pid, heartbeat_at=now,
             details={},
         )  # fmt: skip
     )
-    await _move_counter(conn, scraper_name, status, 1)
+    _move_counter(conn, scraper_name, status, 1)
     return int(result.inserted_primary_key[0])
 
 
-async def update_run(conn: AsyncConnection, run_id: int, **values: Any) -> None:
+def update_run(conn: Connection, run_id: int, **values: Any) -> None:
     """Change a run's columns; a status change moves its count (and execution time) too."""
     status = values.get("status")
     if status is not None and status not in RUN_STATUSES:
         raise ValueError(f"unknown run status {status!r}; expected one of {', '.join(RUN_STATUSES)}")
     if status is not None or "execution_time" in values:
         row = (
-            await conn.execute(
+            conn.execute(
                 select(_run.c.scraper_name, _run.c.status, _run.c.execution_time).where(_run.c.id == run_id)
             )
         ).one_or_none()
@@ -94,34 +94,34 @@ async def update_run(conn: AsyncConnection, run_id: int, **values: Any) -> None:
         new_status = status or old_status
         new_time = values.get("execution_time", old_time)
         if (new_status, new_time) != (old_status, old_time):
-            await _move_counter(conn, name, old_status, -1, -(old_time or 0.0))
-            await _move_counter(conn, name, new_status, 1, new_time or 0.0)
-    await conn.execute(update(_run).where(_run.c.id == run_id).values(**values))
+            _move_counter(conn, name, old_status, -1, -(old_time or 0.0))
+            _move_counter(conn, name, new_status, 1, new_time or 0.0)
+    conn.execute(update(_run).where(_run.c.id == run_id).values(**values))
 
 
-async def delete_runs(conn: AsyncConnection, run_ids: Iterable[int]) -> int:
+def delete_runs(conn: Connection, run_ids: Iterable[int]) -> int:
     """Delete runs (their logs and scraped URLs go with them) and uncount them."""
     ids = list(run_ids)
     removed = 0
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = (
-            await conn.execute(
+            conn.execute(
                 select(_run.c.scraper_name, _run.c.status, func.count(), func.coalesce(func.sum(_run.c.execution_time), 0.0))
                 .where(_run.c.id.in_(chunk))
                 .group_by(_run.c.scraper_name, _run.c.status)
             )
         ).all()
         for name, status, count, total_time in rows:
-            await _move_counter(conn, name, status, -count, -total_time)
-        removed += (await conn.execute(delete(_run).where(_run.c.id.in_(chunk)))).rowcount
+            _move_counter(conn, name, status, -count, -total_time)
+        removed += (conn.execute(delete(_run).where(_run.c.id.in_(chunk)))).rowcount
     return removed
 
 
-async def rebuild_counters(conn: AsyncConnection) -> None:
+def rebuild_counters(conn: Connection) -> None:
     """Recount every roll-up from the rows: for imports, repairs and tests of the counters."""
-    await conn.execute(delete(_counter))
-    await conn.execute(
+    conn.execute(delete(_counter))
+    conn.execute(
         insert(_counter).from_select(
             ["scraper_name", "status", "runs", "execution_time_sum"],
             select(
@@ -129,8 +129,8 @@ async def rebuild_counters(conn: AsyncConnection) -> None:
             ).group_by(_run.c.scraper_name, _run.c.status),
         )
     )
-    await conn.execute(delete(_source_counter))
-    await conn.execute(
+    conn.execute(delete(_source_counter))
+    conn.execute(
         insert(_source_counter).from_select(
             ["source", "jobs", "removed"],
             select(
@@ -140,7 +140,7 @@ async def rebuild_counters(conn: AsyncConnection) -> None:
     )
 
 
-async def save_scrapers(conn: AsyncConnection, definitions: Iterable[Mapping[str, Any]]) -> None:
+def save_scrapers(conn: Connection, definitions: Iterable[Mapping[str, Any]]) -> None:
     """Mirror scraper definitions from the config; `enabled` set in the app is kept."""
     now = utcnow()
     for definition in definitions:
@@ -152,13 +152,19 @@ async def save_scrapers(conn: AsyncConnection, definitions: Iterable[Mapping[str
             "settings": dict(definition.get("settings", {})),
             "updated_at": now,
         }
-        changed = await conn.execute(update(_scraper).where(_scraper.c.name == definition["name"]).values(**values))
+        changed = conn.execute(update(_scraper).where(_scraper.c.name == definition["name"]).values(**values))
         if changed.rowcount == 0:
             enabled = definition.get("enabled", True)
-            await conn.execute(insert(_scraper).values(name=definition["name"], enabled=enabled, **values))
+            conn.execute(insert(_scraper).values(name=definition["name"], enabled=enabled, **values))
 
 
-async def set_scraper_enabled(conn: AsyncConnection, name: str, enabled: bool) -> None:
-    changed = await conn.execute(update(_scraper).where(_scraper.c.name == name).values(enabled=enabled))
+def set_scraper_enabled(conn: Connection, name: str, enabled: bool) -> None:
+    changed = conn.execute(update(_scraper).where(_scraper.c.name == name).values(enabled=enabled))
     if changed.rowcount == 0:
         raise LookupError(f"no scraper named {name!r}")
+
+
+def add_alert(conn: Connection, **values: Any) -> int:
+    """Store a fired alert (time, rule, message, severity, and optionally scraper, run_id, value, threshold)."""
+    values.setdefault("time", utcnow())
+    return int(conn.execute(insert(Alert.__table__).values(**values)).inserted_primary_key[0])  # type: ignore[arg-type]

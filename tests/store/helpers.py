@@ -25,7 +25,6 @@ def posting(n: int, source: str = "signature", **changes: Any) -> dict[str, Any]
 
 async def add_run(store: Store, scraper: str = "signature", status: str = "completed", seconds: float = 1.0) -> int:
     """A run that has already ended with `status`."""
-    async with store.write() as conn:
-        run_id = await records.create_run(conn, scraper, source=scraper)
-        await records.update_run(conn, run_id, status=status, execution_time=seconds)
+    run_id = await store.run_write(records.create_run, scraper, source=scraper)
+    await store.run_write(records.update_run, run_id, status=status, execution_time=seconds)
     return run_id

@@ -191,12 +191,9 @@ async def test_roll_up_counters_match_a_recount(store: Store) -> None:
             await batch.add_job(posting(n, source="signature" if n % 3 else "indigo"), "signature" if n % 3 else "indigo")
     for status in ("completed", "failed", "completed", "cancelled"):
         await add_run(store, status=status, seconds=2.0)
-    async with store.read() as conn:
-        before = await queries.stats(conn)
-    async with store.write() as conn:
-        await records.rebuild_counters(conn)
-    async with store.read() as conn:
-        after = await queries.stats(conn)
+    before = await store.run_read(queries.stats)
+    await store.run_write(records.rebuild_counters)
+    after = await store.run_read(queries.stats)
     assert before == after
     assert before["jobs_by_source"] == {"signature": 26, "indigo": 14}
 

@@ -19,8 +19,7 @@ async def _pages(store: Store, page_size: int, **filters: str) -> list[int]:
     ids: list[int] = []
     page = 1
     while True:
-        async with store.read() as conn:
-            answer = await queries.history(conn, page, page_size, **filters)
+        answer = await store.run_read(queries.history, page, page_size, **filters)
         ids.extend(run["id"] for run in answer["results"])
         if page == answer["num_pages"]:
             return ids
@@ -38,16 +37,14 @@ async def runs(store: Store) -> Store:
 
 
 async def test_stats_of_an_empty_store(store: Store) -> None:
-    async with store.read() as conn:
-        answer = await queries.stats(conn)
+    answer = await store.run_read(queries.stats)
     assert answer["total_runs"] == answer["completed_runs"] == answer["failed_runs"] == 0
     assert answer["success_rate"] == 0.0 and answer["avg_execution_time"] == 0.0
     assert answer["jobs_by_source"] == {} and answer["recent_jobs"] == []
 
 
 async def test_stats_counts_rates_and_recent_runs(runs: Store) -> None:
-    async with runs.read() as conn:
-        answer = await queries.stats(conn)
+    answer = await runs.run_read(queries.stats)
     failed = [n for n in range(23) if n % 5 == 0]
     completed = [n for n in range(23) if n % 5]
     assert answer["total_runs"] == 23
@@ -62,8 +59,7 @@ async def test_stats_counts_rates_and_recent_runs(runs: Store) -> None:
 async def test_running_runs_do_not_lower_the_success_rate(store: Store) -> None:
     await add_run(store, status="completed")
     await add_run(store, status="running")
-    async with store.read() as conn:
-        answer = await queries.stats(conn)
+    answer = await store.run_read(queries.stats)
     assert answer["total_runs"] == 2 and answer["success_rate"] == 100.0
 
 
@@ -84,8 +80,7 @@ async def test_history_filters_by_scraper_and_status(runs: Store) -> None:
 
 
 async def test_history_answer_shape(runs: Store) -> None:
-    async with runs.read() as conn:
-        answer = await queries.history(conn, 2, 10)
+    answer = await runs.run_read(queries.history, 2, 10)
     assert {key: answer[key] for key in ("count", "page", "page_size", "num_pages")} == {
         "count": 23, "page": 2, "page_size": 10, "num_pages": 3,
     }  # fmt: skip
@@ -93,8 +88,7 @@ async def test_history_answer_shape(runs: Store) -> None:
 
 
 async def test_history_stays_right_when_runs_are_not_contiguous(runs: Store) -> None:
-    async with runs.write() as conn:
-        await records.delete_runs(conn, [5, 11, 12])
+    await runs.run_write(records.delete_runs, [5, 11, 12])
     assert await _pages(runs, 4) == await _all_runs_newest_first(runs)
     assert await _pages(runs, 3, scraper="signature") == await _all_runs_newest_first(
         runs, "WHERE scraper_name = 'signature'"
@@ -102,14 +96,12 @@ async def test_history_stays_right_when_runs_are_not_contiguous(runs: Store) -> 
 
 
 async def test_history_after_pruning_the_oldest_runs(runs: Store) -> None:
-    async with runs.write() as conn:
-        await records.delete_runs(conn, range(1, 8))
+    await runs.run_write(records.delete_runs, range(1, 8))
     assert await _pages(runs, 5) == await _all_runs_newest_first(runs)
 
 
 async def test_empty_history_is_one_empty_page(store: Store) -> None:
-    async with store.read() as conn:
-        answer = await queries.history(conn)
+    answer = await store.run_read(queries.history)
     assert answer == {"count": 0, "page": 1, "page_size": 20, "num_pages": 1, "results": []}
 
 
@@ -127,56 +119,44 @@ async def test_empty_history_is_one_empty_page(store: Store) -> None:
 async def test_bad_pages_are_refused_with_a_clear_message(
     runs: Store, page: object, page_size: object, message: str
 ) -> None:
-    async with runs.read() as conn:
-        with pytest.raises(ValueError, match=message):
-            await queries.history(conn, page, page_size)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=message):
+        await runs.run_read(queries.history, page, page_size)
 
 
 async def test_an_unknown_status_is_refused(runs: Store) -> None:
-    async with runs.read() as conn:
-        with pytest.raises(ValueError, match="status must be one of"):
-            await queries.history(conn, status="done")
+    with pytest.raises(ValueError, match="status must be one of"):
+        await runs.run_read(queries.history, status="done")
 
 
 async def test_config_has_settings_and_stats(runs: Store) -> None:
-    async with runs.write() as conn:
-        await records.save_scrapers(
-            conn, [{"name": "indigo", "source": "indigo", "max_pages": 7, "settings": {"delay": 0.1}}]
-        )
-    async with runs.read() as conn:
-        answer = await queries.config(conn, "indigo")
+    await runs.run_write(
+        records.save_scrapers, [{"name": "indigo", "source": "indigo", "max_pages": 7, "settings": {"delay": 0.1}}]
+    )
+    answer = await runs.run_read(queries.config, "indigo")
     assert answer["settings"]["max_pages"] == 7 and answer["settings"]["settings"] == {"delay": 0.1}
     assert answer["stats"]["total_runs"] == len([n for n in range(23) if n % 3 == 0])
     assert answer["stats"]["last_run"]["scraper_name"] == "indigo"
 
 
 async def test_config_of_an_unknown_scraper_names_the_known_ones(store: Store) -> None:
-    async with store.write() as conn:
-        await records.save_scrapers(conn, [{"name": "indigo", "source": "indigo"}])
-    async with store.read() as conn:
-        with pytest.raises(UnknownScraperError, match="'hidden'.*indigo"):
-            await queries.config(conn, "hidden")
+    await store.run_write(records.save_scrapers, [{"name": "indigo", "source": "indigo"}])
+    with pytest.raises(UnknownScraperError, match="'hidden'.*indigo"):
+        await store.run_read(queries.config, "hidden")
 
 
 async def test_saving_scrapers_keeps_enabled_set_in_the_app(store: Store) -> None:
-    async with store.write() as conn:
-        await records.save_scrapers(conn, [{"name": "indigo", "source": "indigo"}])
-        await records.set_scraper_enabled(conn, "indigo", False)
-        await records.save_scrapers(conn, [{"name": "indigo", "source": "indigo", "max_pages": 3}])
-    async with store.read() as conn:
-        answer = await queries.config(conn, "indigo")
+    await store.run_write(records.save_scrapers, [{"name": "indigo", "source": "indigo"}])
+    await store.run_write(records.set_scraper_enabled, "indigo", False)
+    await store.run_write(records.save_scrapers, [{"name": "indigo", "source": "indigo", "max_pages": 3}])
+    answer = await store.run_read(queries.config, "indigo")
     assert answer["settings"]["enabled"] is False and answer["settings"]["max_pages"] == 3
 
 
 async def test_run_status_changes_move_the_counters(store: Store) -> None:
-    async with store.write() as conn:
-        run_id = await records.create_run(conn, "indigo")
-    async with store.read() as conn:
-        assert (await queries.stats(conn))["runs_by_status"]["running"] == 1
-    async with store.write() as conn:
-        await records.update_run(conn, run_id, status="completed", execution_time=4.0)
-    async with store.read() as conn:
-        answer = await queries.stats(conn)
+    run_id = await store.run_write(records.create_run, "indigo")
+    assert (await store.run_read(queries.stats))["runs_by_status"]["running"] == 1
+    await store.run_write(records.update_run, run_id, status="completed", execution_time=4.0)
+    answer = await store.run_read(queries.stats)
     assert answer["runs_by_status"]["running"] == 0 and answer["completed_runs"] == 1
     assert answer["avg_execution_time"] == 4.0
 
@@ -184,7 +164,6 @@ async def test_run_status_changes_move_the_counters(store: Store) -> None:
 async def test_started_at_never_goes_back_so_history_order_is_id_order(store: Store) -> None:
     from datetime import UTC, datetime
 
-    async with store.write() as conn:
-        first = await records.create_run(conn, "indigo", started_at=datetime(2030, 1, 1, tzinfo=UTC))
-        second = await records.create_run(conn, "indigo")
+    first = await store.run_write(records.create_run, "indigo", started_at=datetime(2030, 1, 1, tzinfo=UTC))
+    second = await store.run_write(records.create_run, "indigo")
     assert await _all_runs_newest_first(store) == [second, first]
