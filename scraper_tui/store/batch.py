@@ -13,15 +13,16 @@ for the batch's keys in the same transaction, before the upsert.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Connection, Table, bindparam, null
+from sqlalchemy import Connection, Table, bindparam, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
@@ -30,6 +31,7 @@ from scraper_tui.store.db import Store
 from scraper_tui.store.models import Job, ScrapedURL, SourceCounter, utcnow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 JOB_COLUMNS = ("title", "company", "location", "url", "posted_at")
 """Job fields with columns of their own; any other field goes to `data`."""
@@ -46,12 +48,16 @@ class BatchError(Exception):
         self.item = item
 
 
-@dataclass(slots=True)
-class _PendingJob:
+class _PendingJob(NamedTuple):
+    """A buffered job, already in column order: a flush appends the timestamps and run ids."""
+
     source: str
     external_id: str
-    values: tuple[str | None, ...]
-    """The JOB_COLUMNS values, in that order."""
+    title: str
+    company: str | None
+    location: str | None
+    url: str
+    posted_at: str | None
     data: str
     """The other fields, already JSON: serialised once for both the hash and the row."""
     content_hash: str
@@ -88,10 +94,14 @@ _RESERVED = frozenset((*JOB_COLUMNS, "external_id"))
 _EMPTY_DATA = "{}"
 
 
+_encode_json = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False).encode
+"""One encoder for every row: json.dumps with options builds a new one per call."""
+
+
 def data_json(job_data: Mapping[str, Any]) -> str:
     """The fields without columns of their own, as canonical JSON."""
     extra = {key: value for key, value in job_data.items() if key not in _RESERVED}
-    return json.dumps(extra, sort_keys=True, default=str) if extra else _EMPTY_DATA
+    return _encode_json(extra) if extra else _EMPTY_DATA
 
 
 def content_hash(values: tuple[str | None, ...], data: str) -> str:
@@ -123,6 +133,9 @@ _JOB_ROW = (
     "source", "external_id", *JOB_COLUMNS, "data", "content_hash",
     "first_seen_at", "last_seen_at", "first_run_id", "last_run_id",
 )  # fmt: skip
+
+
+_new_job = _PendingJob._make
 
 
 class _Statements:
@@ -171,7 +184,7 @@ def _statements(dialect: Dialect) -> _Statements:
 
 def _describe(item: _PendingJob | _PendingURL) -> str:
     if isinstance(item, _PendingJob):
-        return f"job {item.source}/{item.external_id} ({item.values[3]})"
+        return f"job {item.source}/{item.external_id} ({item.url})"
     return f"scraped URL {item.url} (source {item.source}, job_id {item.job_id})"
 
 
@@ -208,7 +221,10 @@ class BatchProcessor:
         self._lock = asyncio.Lock()
         self._last_flush = time.monotonic()
         self._ticker: asyncio.Task[None] | None = None
-        self._ticker_error: BaseException | None = None
+        self._in_flight: asyncio.Future[FlushResult | None] | None = None
+        self._held = (0, 0)
+        """Jobs and URLs at the front of the buffers that a flush is writing now."""
+        self._background_error: BaseException | None = None
         self.totals: dict[str, int] = {
             "jobs_created": 0, "jobs_updated": 0, "jobs_unchanged": 0, "jobs_restored": 0,
             "jobs_duplicate": 0, "urls_created": 0, "batches": 0,
@@ -225,20 +241,21 @@ class BatchProcessor:
         This runs once per scraped item, so it does the least it can: the row
         is checked, serialised and hashed here, once.
         """
-        if self._ticker_error is not None:
-            self._raise_ticker_error()
-        get = job_data.get
-        values = (_text(get("title")), _text(get("company")), _text(get("location")), _text(get("url")),
-                  _text(get("posted_at")))  # fmt: skip
+        if self._background_error is not None:
+            self._raise_background_error()
+        values = tuple([
+            value if value.__class__ is str and len(value) <= _MAX_TEXT else _text(value)
+            for value in map(job_data.get, JOB_COLUMNS)
+        ])  # fmt: skip
         if not values[0] or not values[3] or not source:
             raise ValueError(
                 f"a job needs a title, a url and a source; got title={values[0]!r}, url={values[3]!r}, "
                 f"source={source!r}"
             )
         data = data_json(job_data)
-        external_id = _text(get("external_id")) or values[3]
-        self._jobs.append(_PendingJob(source, external_id, values, data, content_hash(values, data)))  # type: ignore[arg-type]
-        if self._ticker is None or len(self._jobs) >= self.batch_size:
+        external_id = _text(job_data.get("external_id")) or values[3]
+        self._jobs.append(_new_job((source, external_id, *values, data, content_hash(values, data))))
+        if self._ticker is None or len(self._jobs) - self._held[0] >= self.batch_size:
             await self._after_add()
 
     async def add_scraped_url(
@@ -254,7 +271,8 @@ class BatchProcessor:
         status_code: int | None = None,
     ) -> None:
         """Buffer a URL seen in the run; `external_id` links it to a job of this batch."""
-        self._raise_ticker_error()
+        if self._background_error is not None:
+            self._raise_background_error()
         if not url or not source:
             raise ValueError(f"a scraped URL needs a url and a source; got url={url!r}, source={source!r}")
         self._urls.append(
@@ -265,8 +283,22 @@ class BatchProcessor:
     async def _after_add(self) -> None:
         if self._ticker is None:
             self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="batch-flush-interval")
-        if len(self._jobs) >= self.batch_size or len(self._urls) >= self.batch_size:
-            await self.flush()
+        held_jobs, held_urls = self._held
+        if len(self._jobs) - held_jobs >= self.batch_size or len(self._urls) - held_urls >= self.batch_size:
+            # The full batch is written on the store's thread while the caller
+            # goes on filling the next one; at most one batch is in flight.
+            if self._in_flight is not None:
+                await _settle(self._in_flight)
+                self._raise_background_error()
+            self._in_flight = asyncio.ensure_future(self._flush_locked())
+            self._in_flight.add_done_callback(self._keep_error)
+            await asyncio.sleep(0)  # let it hand the batch to the writer thread now, not at the next await
+
+    def _keep_error(self, task: asyncio.Future[Any]) -> None:
+        if task is self._in_flight:
+            self._in_flight = None
+        if not task.cancelled() and task.exception() is not None and self._background_error is None:
+            self._background_error = task.exception()
 
     async def _tick(self) -> None:
         while True:
@@ -275,12 +307,13 @@ class BatchProcessor:
                 try:
                     await self.flush()
                 except Exception as err:  # raised again to the owner at its next call
-                    self._ticker_error = err
+                    self._background_error = err
                     return
 
-    def _raise_ticker_error(self) -> None:
-        if self._ticker_error is not None:
-            err, self._ticker_error = self._ticker_error, None
+    def _raise_background_error(self) -> None:
+        """Raise, once, what a flush the caller did not await ran into."""
+        if self._background_error is not None:
+            err, self._background_error = self._background_error, None
             raise err
 
     async def flush(self) -> FlushResult | None:
@@ -290,17 +323,14 @@ class BatchProcessor:
         Raises BatchError, with nothing of the batch written, when it fails;
         the failed batch is dropped from the buffer so later batches can go on.
         """
-        task = asyncio.ensure_future(self._flush_locked())
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            await asyncio.wait({task})
-            raise
+        if self._in_flight is not None:
+            await _settle(self._in_flight)
+        self._raise_background_error()
+        return await _settle(asyncio.ensure_future(self._flush_locked()))
 
     async def flush_all(self) -> dict[str, int]:
         """Write everything buffered; the running totals of this processor."""
-        self._raise_ticker_error()
-        while self.pending:
+        while self.pending or self._in_flight is not None:
             await self.flush()
         return dict(self.totals)
 
@@ -331,6 +361,7 @@ class BatchProcessor:
                 return None
             jobs = self._jobs[: self.batch_size]
             urls = self._urls[: self.batch_size]
+            self._held = (len(jobs), len(urls))
             try:
                 with ProfileOperation("batch_flush", category="batch_insert", monitor=self.monitor):
                     result = await self._write(jobs, urls)
@@ -338,8 +369,11 @@ class BatchProcessor:
                 del self._jobs[: len(jobs)]
                 del self._urls[: len(urls)]
                 raise await self._explain(jobs, urls, err) from err
-            del self._jobs[: len(jobs)]
-            del self._urls[: len(urls)]
+            else:
+                del self._jobs[: len(jobs)]
+                del self._urls[: len(urls)]
+            finally:
+                self._held = (0, 0)
             self._last_flush = time.monotonic()
             for name in ("jobs_created", "jobs_updated", "jobs_unchanged", "jobs_restored", "jobs_duplicate"):
                 self.totals[name] += getattr(result, name)
@@ -387,7 +421,7 @@ class BatchProcessor:
                 result.jobs_restored += 1
                 counts[1] -= 1
             rows.append(
-                (job, (job.source, job.external_id, *job.values, job.data, job.content_hash, now, now, run_id, run_id))
+                (job, job + (now, now, run_id, run_id))
             )
         _execute_rows(conn, st.job_sql, rows, one_by_one)
 
@@ -440,12 +474,20 @@ class BatchProcessor:
             return BatchError(f"batch of {size} not written: {err}")
         item = {"source": culprit.source, "url": getattr(culprit, "url", None)}
         if isinstance(culprit, _PendingJob):
-            item = {"source": culprit.source, "external_id": culprit.external_id,
-                    **dict(zip(JOB_COLUMNS, culprit.values, strict=True))}  # fmt: skip
+            item = culprit._asdict()
         else:
             item |= {"job_id": culprit.job_id, "title": culprit.title}
         reason = getattr(err, "orig", None) or err
         return BatchError(f"batch of {size} not written: {_describe(culprit)}: {reason}", item)
+
+
+async def _settle(task: asyncio.Future[T]) -> T:
+    """Await a flush; if the caller is cancelled meanwhile, let the flush finish first."""
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait({task})
+        raise
 
 
 class _RowFailed(Exception):
@@ -469,21 +511,37 @@ def _execute_rows(conn: Connection, sql: str, rows: list[tuple[Any, tuple[Any, .
             raise _RowFailed(item) from None
 
 
-def _existing(
-    conn: Connection, keys: Any
-) -> dict[tuple[str, str], tuple[int, str, bool]]:
-    """(source, external_id) -> (id, content_hash, removed) for the keys already stored."""
+_LOOKUP_SIZES = (16, 64, 256, _IN_CHUNK)
+"""IN lists are padded up to one of these sizes, so a handful of statements serve every batch."""
+
+
+@functools.cache
+def _lookup_sql(dialect: Dialect, size: int) -> str:
+    """Driver SQL reading (external_id, id, content_hash, removed) for `size` keys of one source."""
+    job: Table = Job.__table__  # type: ignore[assignment]
+    stmt = select(job.c.external_id, job.c.id, job.c.content_hash, job.c.removed_at.is_not(None)).where(
+        job.c.source == bindparam("source"), job.c.external_id.in_([bindparam(f"k{i}") for i in range(size)])
+    )
+    sql, order = _compile(dialect, stmt)
+    assert order == ("source", *(f"k{i}" for i in range(size))), order
+    return sql
+
+
+def _existing(conn: Connection, keys: Any) -> dict[tuple[str, str], tuple[int, str, bool]]:
+    """(source, external_id) -> (id, content_hash, removed) for the keys already stored.
+
+    Driver SQL with fixed-size IN lists: SQLAlchemy's expanding IN renders the
+    statement anew each time, which cost more than the lookup itself.
+    """
     by_source: dict[str, list[str]] = {}
     for source, external_id in keys:
         by_source.setdefault(source, []).append(external_id)
-    job: Table = Job.__table__  # type: ignore[assignment]
     found: dict[tuple[str, str], tuple[int, str, bool]] = {}
     for source, ids in by_source.items():
         for start in range(0, len(ids), _IN_CHUNK):
             chunk = ids[start : start + _IN_CHUNK]
-            stmt = job.select().with_only_columns(
-                job.c.external_id, job.c.id, job.c.content_hash, job.c.removed_at.is_not(None)
-            ).where(job.c.source == source, job.c.external_id.in_(chunk))
-            for external_id, job_id, digest, removed in conn.execute(stmt):
+            size = next(size for size in _LOOKUP_SIZES if size >= len(chunk))
+            params = (source, *chunk, *[chunk[0]] * (size - len(chunk)))
+            for external_id, job_id, digest, removed in conn.exec_driver_sql(_lookup_sql(conn.dialect, size), params):
                 found[(source, external_id)] = (job_id, digest, bool(removed))
     return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -148,20 +149,26 @@ class _ThreadedSQLite:
         _install_sqlite_hooks(self.engine)
         self.reader = ThreadPoolExecutor(1, thread_name_prefix="store-read")
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="store-write")
+        self._local = threading.local()
+        self._connections: list[Connection] = []
 
     def run(self, fn: Callable[..., T], write: bool) -> T:
-        connection = self.engine.connect()
-        try:
+        """Run on a worker thread; each thread keeps its one connection open between units."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None or connection.closed:
+            connection = self.engine.connect()
             if write:
                 connection = connection.execution_options(write=True)
-            with connection.begin():
-                return fn(connection)
-        finally:
-            connection.close()
+            self._local.connection = connection
+            self._connections.append(connection)
+        with connection.begin():
+            return fn(connection)
 
     def close(self) -> None:
         self.reader.shutdown(wait=True)
         self.writer.shutdown(wait=True)
+        for connection in self._connections:
+            connection.close()
         self.engine.dispose()
 
 
