@@ -1,9 +1,10 @@
 """ScraperService: the one facade every front end talks to.
 
-It opens the store, owns one cache and one monitor, mirrors the configured
-scraper definitions into the store, and answers stats, history and config in
-the shapes of DESIGN.md. Every store call is profiled under `db_query`;
-slow operations the monitor reports become `Alert` rows.
+It opens the store, owns one cache, one monitor and the run manager,
+mirrors the configured scraper definitions into the store, and answers
+stats, history and config in the shapes of DESIGN.md. Every store call is
+profiled under `db_query`; slow operations the monitor reports become
+`Alert` rows. Runs started through it report to its subscribers.
 """
 
 from __future__ import annotations
@@ -11,14 +12,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
+
 from scraper_tui.cache import CacheManager
+from scraper_tui.config import Config
 from scraper_tui.monitor import AlertRecord, Monitor
+from scraper_tui.runs import RunEvent, RunManager, RunState
+from scraper_tui.runs.manager import still_alive
 from scraper_tui.store import BatchProcessor, Store, queries, records
 
 if TYPE_CHECKING:
-    from scraper_tui.config import Config, ScraperConfig
+    from scraper_tui.config import ScraperConfig
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +53,17 @@ class ScraperService:
 
     def __init__(self, store: Store, *, config: Config | None = None, monitor: Monitor | None = None) -> None:
         self.store = store
-        self.config_file = config
-        settings = config.settings if config is not None else None
+        self.definitions = config if config is not None else Config()
+        """The loaded config: settings and scraper definitions."""
+        settings = self.definitions.settings
         self.monitor = monitor or Monitor(db_path=store.path)
-        if settings is not None:
-            for category in ("api_request", "db_query", "batch_insert", "scraper_run"):
-                self.monitor.alerts.set_threshold(category, getattr(settings.alerts, category))
+        for category in ("api_request", "db_query", "batch_insert", "scraper_run"):
+            self.monitor.alerts.set_threshold(category, getattr(settings.alerts, category))
         self.cache = CacheManager(
-            store,
-            stats_ttl=settings.stats_ttl if settings else 300.0,
-            config_ttl=settings.config_ttl if settings else 3600.0,
-            monitor=self.monitor,
+            store, stats_ttl=settings.stats_ttl, config_ttl=settings.config_ttl, monitor=self.monitor
         )
-        self.page_size = settings.page_size if settings else queries.DEFAULT_PAGE_SIZE
+        self.page_size = settings.page_size
+        self.runs = RunManager(store, self.definitions, monitor=self.monitor, on_finished=self.cache.invalidate_all_stats)
         self._batches: set[BatchProcessor] = set()
         self._alert_writes: set[asyncio.Task[None]] = set()
         self.monitor.alerts.subscribe(self._on_monitor_alert)
@@ -74,9 +78,15 @@ class ScraperService:
                 raise ValueError("ScraperService.open needs a database path or URL, or a config that names one")
             database = config.settings.database
         store = await Store.open(database)
-        service = cls(store, config=config, monitor=monitor)
-        if config is not None and config.scrapers:
-            await store.run_write(records.save_scrapers, [scraper_definition(s) for s in config.scrapers.values()])
+        try:
+            service = cls(store, config=config, monitor=monitor)
+            if config is not None and config.scrapers:
+                await store.run_write(records.save_scrapers, [scraper_definition(s) for s in config.scrapers.values()])
+            # Runs left `running` by a process that is gone are shown for what they are.
+            await store.run_write(records.recover_runs, still_alive)
+        except BaseException:
+            await store.close()
+            raise
         return service
 
     async def __aenter__(self) -> ScraperService:
@@ -106,16 +116,69 @@ class ScraperService:
 
     def batch_processor(self, *, run_id: int | None = None) -> BatchProcessor:
         """A batch buffer on this store, flushed by `close()` if its owner has not."""
-        settings = self.config_file.settings if self.config_file else None
+        settings = self.definitions.settings
         batch = BatchProcessor(
             self.store,
-            batch_size=settings.batch_size if settings else 100,
-            flush_interval=settings.flush_interval if settings else 2.0,
+            batch_size=settings.batch_size,
+            flush_interval=settings.flush_interval,
             run_id=run_id,
             monitor=self.monitor,
         )
         self._batches.add(batch)
         return batch
+
+    # -- runs ------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[RunEvent], None]) -> None:
+        """Be told of run events: started, progress (a few a second at most), finished, alert, refused."""
+        self.runs.subscribe(callback)
+
+    def unsubscribe(self, callback: Callable[[RunEvent], None]) -> None:
+        self.runs.unsubscribe(callback)
+
+    async def start_run(self, name: str, trigger: str = "manual") -> int:
+        """Start a run of a configured scraper; ConfigError if unknown, RunRefused if it is running."""
+        return await self.runs.start(name, trigger)
+
+    async def cancel_run(self, run_id: int) -> bool:
+        """Cancel a run of this process (flushed, marked cancelled); False if it is not one."""
+        return await self.runs.cancel(run_id)
+
+    async def cancel_all(self) -> None:
+        for state in self.runs.running:
+            await self.runs.cancel(state.run_id)
+
+    async def wait_runs(self, run_ids: list[int] | None = None) -> None:
+        await self.runs.wait(run_ids)
+
+    def running(self) -> list[RunState]:
+        return self.runs.running
+
+    async def run_detail(self, run_id: int) -> dict[str, Any]:
+        """A run's counters, details, log and alerts; LookupError when there is no such run."""
+        with self.monitor.profile("run_detail", category="db_query"):
+            return await self.store.run_read(queries.run_detail, run_id)
+
+    async def prune(self, days: int | None = None) -> dict[str, int]:
+        """Delete runs older than the retention (or `days`), their logs and scraped URLs; jobs stay."""
+        with self.monitor.profile("prune", category="db_query"):
+            return await self.runs.prune(days)
+
+    async def export_jobs(
+        self, *, source: str | None = None, include_removed: bool = False, chunk: int = 2000
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Stored jobs in insertion order, streamed a chunk at a time (memory stays flat)."""
+        after = 0
+        while True:
+            with self.monitor.profile("export", category="db_query"):
+                rows = await self.store.run_read(
+                    queries.export_chunk, after_id=after, limit=chunk, source=source, include_removed=include_removed
+                )
+            for _, job in rows:
+                yield job
+            if len(rows) < chunk:
+                return
+            after = rows[-1][0]
 
     def performance(self) -> dict[str, Any]:
         """Operation metrics, recent alerts, the latest system sample and cache metrics."""
@@ -152,7 +215,8 @@ class ScraperService:
             log.warning("could not store alert: %s", record.message, exc_info=True)
 
     async def close(self) -> None:
-        """Flush every batch buffer handed out, write pending alerts, stop sampling, dispose the engine."""
+        """Cancel and record running runs, flush batch buffers, write pending alerts, dispose the engine."""
+        await self.runs.close()
         self.monitor.alerts.unsubscribe(self._on_monitor_alert)
         for batch in list(self._batches):
             try:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, func, null, select, tuple_
 from sqlalchemy import Connection
 
-from scraper_tui.store.models import RUN_STATUSES, Alert, Run, RunCounter, Scraper, SourceCounter
+from scraper_tui.store.models import RUN_STATUSES, Alert, Job, Run, RunCounter, RunLog, Scraper, SourceCounter
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 20
@@ -29,6 +29,8 @@ _counter: Table = RunCounter.__table__  # type: ignore[assignment]
 _sources: Table = SourceCounter.__table__  # type: ignore[assignment]
 _scraper: Table = Scraper.__table__  # type: ignore[assignment]
 _alert: Table = Alert.__table__  # type: ignore[assignment]
+_log: Table = RunLog.__table__  # type: ignore[assignment]
+_job: Table = Job.__table__  # type: ignore[assignment]
 
 LIST_COLUMNS = (
     "id", "scraper_name", "source", "status", "trigger", "started_at", "finished_at", "execution_time",
@@ -215,3 +217,56 @@ def alerts(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     """Stored alerts, newest first."""
     stmt = select(_alert).order_by(_alert.c.time.desc(), _alert.c.id.desc()).limit(limit)
     return [{key: jsonable(value) for key, value in row.items()} for row in (conn.execute(stmt)).mappings()]
+
+
+def run_detail(conn: Connection, run_id: int) -> dict[str, Any]:
+    """Everything about one run: its row, details, log and alerts; LookupError when there is no such run."""
+    row = conn.execute(select(_run).where(_run.c.id == run_id)).mappings().one_or_none()
+    if row is None:
+        raise LookupError(f"no run with id {run_id}")
+    answer = {key: jsonable(value) for key, value in row.items()}
+    answer["log"] = [
+        {"time": jsonable(when), "level": level, "message": message}
+        for when, level, message in conn.execute(
+            select(_log.c.time, _log.c.level, _log.c.message).where(_log.c.run_id == run_id).order_by(_log.c.id)
+        )
+    ]
+    stmt = select(_alert).where(_alert.c.run_id == run_id).order_by(_alert.c.id)
+    answer["alerts"] = [{key: jsonable(value) for key, value in alert.items()} for alert in conn.execute(stmt).mappings()]
+    return answer
+
+
+def recent_completed(conn: Connection, scraper: str, before_id: int, limit: int = 5) -> list[dict[str, Any]]:
+    """The scraper's last completed runs before a run: the baseline the alert rules compare with."""
+    stmt = (
+        select(_run.c.id, _run.c.jobs_found, _run.c.details)
+        .where(_run.c.scraper_name == scraper, _run.c.status == "completed", _run.c.id < before_id)
+        .order_by(_run.c.id.desc())
+        .limit(limit)
+    )
+    return [{"id": id_, "jobs_found": found, "details": details or {}} for id_, found, details in conn.execute(stmt)]
+
+
+def last_started(conn: Connection) -> dict[str, datetime]:
+    """When each scraper's newest run started (for schedules)."""
+    stmt = select(_run.c.scraper_name, func.max(_run.c.started_at)).group_by(_run.c.scraper_name)
+    return {name: when for name, when in conn.execute(stmt) if when is not None}
+
+
+EXPORT_COLUMNS = (
+    "external_id", "source", "title", "company", "location", "url", "posted_at",
+    "first_seen_at", "last_seen_at", "removed_at", "data",
+)  # fmt: skip
+
+
+def export_chunk(
+    conn: Connection, *, after_id: int, limit: int, source: str | None, include_removed: bool
+) -> list[tuple[int, dict[str, Any]]]:
+    """Up to `limit` jobs with id > after_id, by id: an export streams through these chunks."""
+    stmt = select(_job.c.id, *(_job.c[name] for name in EXPORT_COLUMNS)).where(_job.c.id > after_id)
+    if source is not None:
+        stmt = stmt.where(_job.c.source == source)
+    if not include_removed:
+        stmt = stmt.where(_job.c.removed_at.is_(None))
+    rows = conn.execute(stmt.order_by(_job.c.id).limit(limit))
+    return [(row[0], {name: jsonable(value) for name, value in zip(EXPORT_COLUMNS, row[1:], strict=True)}) for row in rows]

@@ -7,20 +7,34 @@ the same transaction, so the stats answer never has to count runs.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
-from scraper_tui.store.models import RUN_STATUSES, RUN_TRIGGERS, Alert, Job, Run, RunCounter, Scraper, SourceCounter, utcnow
+from scraper_tui.store.models import (
+    LIVE_STATUSES,
+    RUN_STATUSES,
+    RUN_TRIGGERS,
+    Alert,
+    Job,
+    Run,
+    RunCounter,
+    RunLog,
+    Scraper,
+    ScrapedURL,
+    SourceCounter,
+    utcnow,
+)
 
 _run: Table = Run.__table__  # type: ignore[assignment]
 _counter: Table = RunCounter.__table__  # type: ignore[assignment]
 _source_counter: Table = SourceCounter.__table__  # type: ignore[assignment]
 _job: Table = Job.__table__  # type: ignore[assignment]
 _scraper: Table = Scraper.__table__  # type: ignore[assignment]
+_log: Table = RunLog.__table__  # type: ignore[assignment]
+_url: Table = ScrapedURL.__table__  # type: ignore[assignment]
 
 
 def _move_counter(
@@ -168,3 +182,115 @@ def add_alert(conn: Connection, **values: Any) -> int:
     """Store a fired alert (time, rule, message, severity, and optionally scraper, run_id, value, threshold)."""
     values.setdefault("time", utcnow())
     return int(conn.execute(insert(Alert.__table__).values(**values)).inserted_primary_key[0])  # type: ignore[arg-type]
+
+
+class RunRefused(Exception):
+    """A scraper already has a live run; `run_id` is that run."""
+
+    def __init__(self, message: str, run_id: int | None = None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+def live_runs(conn: Connection, scraper_name: str | None = None) -> list[Any]:
+    """Runs marked queued or running (some may be left over from a dead process)."""
+    stmt = select(_run.c.id, _run.c.scraper_name, _run.c.pid, _run.c.heartbeat_at, _run.c.started_at).where(
+        _run.c.status.in_(LIVE_STATUSES)
+    )
+    if scraper_name is not None:
+        stmt = stmt.where(_run.c.scraper_name == scraper_name)
+    return list(conn.execute(stmt))
+
+
+def interrupt_run(conn: Connection, run: Any, reason: str) -> None:
+    """Mark a run whose process is gone as interrupted, with the reason."""
+    now = utcnow()
+    update_run(
+        conn, run.id, status="interrupted", finished_at=now, error_message=reason,
+        execution_time=round((now - run.started_at).total_seconds(), 3),
+    )  # fmt: skip
+
+
+def recover_runs(conn: Connection, still_alive: Callable[[Any], str | None]) -> list[int]:
+    """Mark every live-looking run whose owner is gone as interrupted.
+
+    `still_alive(run)` returns None for a run that is really running, else
+    the reason it is not ("process 123 is gone", "no heartbeat for 5 min").
+    """
+    recovered = []
+    for run in live_runs(conn):
+        reason = still_alive(run)
+        if reason is not None:
+            interrupt_run(conn, run, reason)
+            recovered.append(run.id)
+    return recovered
+
+
+def claim_run(
+    conn: Connection,
+    scraper_name: str,
+    *,
+    source: str,
+    trigger: str,
+    still_alive: Callable[[Any], str | None],
+) -> int:
+    """Create a queued run unless the scraper has a live one: one scraper never runs twice.
+
+    Run it with `store.run_write`: the write lock makes the check and the
+    insert one step across processes. Leftovers of dead processes are marked
+    interrupted on the way. Raises RunRefused naming the live run.
+    """
+    for run in live_runs(conn, scraper_name):
+        reason = still_alive(run)
+        if reason is None:
+            started = run.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+            raise RunRefused(
+                f"{scraper_name} is already running (run {run.id}, pid {run.pid}, started {started})", run.id
+            )
+        interrupt_run(conn, run, reason)
+    return create_run(conn, scraper_name, source=source, trigger=trigger, status="queued")
+
+
+def mark_removed(conn: Connection, run_id: int, scraper_name: str, source: str) -> int:
+    """After a complete run: jobs of this scraper it did not see are removed. Returns how many."""
+    scraper_runs = select(_run.c.id).where(_run.c.scraper_name == scraper_name)
+    removed = conn.execute(
+        update(_job)
+        .where(
+            _job.c.source == source,
+            _job.c.removed_at.is_(None),
+            _job.c.last_run_id != run_id,
+            _job.c.last_run_id.in_(scraper_runs),
+        )
+        .values(removed_at=utcnow())
+    ).rowcount
+    if removed:
+        conn.execute(
+            update(_source_counter)
+            .where(_source_counter.c.source == source)
+            .values(removed=_source_counter.c.removed + removed)
+        )
+    return int(removed)
+
+
+def add_logs(conn: Connection, run_id: int, lines: Iterable[tuple[datetime, str, str]]) -> None:
+    """Append (time, level, message) lines to a run's log."""
+    rows = [{"run_id": run_id, "time": when, "level": level, "message": message} for when, level, message in lines]
+    if rows:
+        conn.execute(insert(_log), rows)
+
+
+def prune(conn: Connection, before: datetime) -> dict[str, int]:
+    """Delete finished runs started before `before`, with their logs and scraped URLs; jobs stay."""
+    ids = list(
+        conn.execute(
+            select(_run.c.id).where(_run.c.started_at < before, _run.c.status.not_in(LIVE_STATUSES))
+        ).scalars()
+    )
+    counts = {"runs": 0, "logs": 0, "scraped_urls": 0}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        counts["logs"] += conn.execute(select(func.count()).where(_log.c.run_id.in_(chunk))).scalar() or 0
+        counts["scraped_urls"] += conn.execute(select(func.count()).where(_url.c.run_id.in_(chunk))).scalar() or 0
+    counts["runs"] = delete_runs(conn, ids)
+    return counts
