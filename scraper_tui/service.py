@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def check_history_args(page: int, page_size: int, status: str | None) -> None:
+    """Refuse a bad page, page size or status before anything is opened (ValueError, one line)."""
+    queries.check_page_args(page, page_size)
+    queries.check_status(status)
+
+
 def scraper_definition(scraper: ScraperConfig) -> dict[str, Any]:
     """A scraper's config as the store mirrors it."""
     dumped = scraper.model_dump(mode="json")

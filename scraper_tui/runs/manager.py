@@ -325,6 +325,7 @@ class RunManager:
             self._on_finished()
         for alert in fired:
             self._emit(RunEvent("alert", state.run_id, state.scraper, alert))
+        state.jobs_created, state.jobs_updated = totals["jobs_created"], totals["jobs_updated"]
         done = state.snapshot() | {key: values[key] for key in ("status", "execution_time", "jobs_unchanged",
                                                                    "error_message", "complete")}  # fmt: skip
         done |= {"jobs_removed": removed, "alerts": len(fired)}

@@ -116,6 +116,11 @@ def check_page_args(page: Any, page_size: Any) -> tuple[int, int]:
     return page, page_size
 
 
+def check_status(status: str | None) -> None:
+    if status is not None and status not in RUN_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(RUN_STATUSES)}, got {status!r}")
+
+
 def history(
     conn: Connection,
     page: int = 1,
@@ -130,8 +135,7 @@ def history(
     its first row's (started_at, id).
     """
     page, page_size = check_page_args(page, page_size)
-    if status is not None and status not in RUN_STATUSES:
-        raise ValueError(f"status must be one of {', '.join(RUN_STATUSES)}, got {status!r}")
+    check_status(status)
     params = {"scraper": scraper, "status": status, "page_size": page_size, "skip": (page - 1) * page_size}
     count_stmt, page_by_ordinal, page_by_index = _history_statements(scraper is not None, status is not None)
     count, low, high = conn.execute(count_stmt, params).one()
