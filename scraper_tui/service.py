@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scraper_tui.cache import CacheManager
 from scraper_tui.config import Config
 from scraper_tui.monitor import AlertRecord, Monitor
-from scraper_tui.runs import RunEvent, RunManager, RunState
+from scraper_tui.runs import RunEvent, RunManager, RunRefused, RunState
 from scraper_tui.runs.manager import still_alive
 from scraper_tui.store import BatchProcessor, Store, queries, records
 
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from scraper_tui.config import ScraperConfig
 
 log = logging.getLogger(__name__)
+
+EXPORT_COLUMNS = queries.EXPORT_COLUMNS
+"""The fields of an exported job, in order."""
+__all__ = ["EXPORT_COLUMNS", "RunEvent", "RunRefused", "RunState", "ScraperService", "check_history_args"]
 
 
 def check_history_args(page: int, page_size: int, status: str | None) -> None:

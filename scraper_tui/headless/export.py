@@ -10,8 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
-from scraper_tui.service import ScraperService
-from scraper_tui.store.queries import EXPORT_COLUMNS
+from scraper_tui.service import EXPORT_COLUMNS, ScraperService
 
 FORMATS = ("jsonl", "csv")
 

@@ -22,9 +22,8 @@ from typing import Any, TextIO
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from scraper_tui.runs import RunEvent, RunRefused
-from scraper_tui.service import ScraperService
 from scraper_tui.headless.reports import console_for, to_json_line
+from scraper_tui.service import RunEvent, RunRefused, ScraperService
 
 EXIT_OK = 0
 EXIT_FAILED = 1
