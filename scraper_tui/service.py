@@ -21,6 +21,7 @@ from scraper_tui.config import Config
 from scraper_tui.monitor import AlertRecord, Monitor
 from scraper_tui.runs import RunEvent, RunManager, RunRefused, RunState
 from scraper_tui.runs.manager import still_alive
+from scraper_tui.runs.schedule import Scheduler
 from scraper_tui.store import BatchProcessor, Store, queries, records
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class ScraperService:
         )
         self.page_size = settings.page_size
         self.runs = RunManager(store, self.definitions, monitor=self.monitor, on_finished=self.cache.invalidate_all_stats)
+        self.scheduler = Scheduler(self.runs, store, self.definitions)
         self._batches: set[BatchProcessor] = set()
         self._alert_writes: set[asyncio.Task[None]] = set()
         self.monitor.alerts.subscribe(self._on_monitor_alert)
@@ -149,6 +151,10 @@ class ScraperService:
     async def start_run(self, name: str, trigger: str = "manual") -> int:
         """Start a run of a configured scraper; ConfigError if unknown, RunRefused if it is running."""
         return await self.runs.start(name, trigger)
+
+    async def start_schedules(self) -> None:
+        """Run scrapers with `every` on their interval until close (the app and `serve` do this)."""
+        await self.scheduler.start()
 
     async def cancel_run(self, run_id: int) -> bool:
         """Cancel a run of this process (flushed, marked cancelled); False if it is not one."""
@@ -226,6 +232,7 @@ class ScraperService:
 
     async def close(self) -> None:
         """Cancel and record running runs, flush batch buffers, write pending alerts, dispose the engine."""
+        await self.scheduler.stop()
         await self.runs.close()
         self.monitor.alerts.unsubscribe(self._on_monitor_alert)
         for batch in list(self._batches):

@@ -139,7 +139,7 @@ class RunManager:
         """Mark runs left `running` by dead or silent processes as interrupted."""
         return await self.store.run_write(records.recover_runs, still_alive)
 
-    async def start(self, name: str, trigger: str = "manual") -> int:
+    async def start(self, name: str, trigger: str = "manual", *, note: str | None = None) -> int:
         """Queue a run of the named scraper; it starts when a slot is free. Returns its run id.
 
         Raises ConfigError for an unknown scraper and RunRefused when it has a
@@ -159,6 +159,8 @@ class RunManager:
             self._emit(RunEvent("refused", refused.run_id, name, {"reason": str(refused), "trigger": trigger}))
             raise
         state = RunState(run_id, name, scraper.source, trigger, scraper.max_pages, scraper.max_jobs)
+        if note:
+            state.log("info", note, LOG_LIMIT)
         self._states[run_id] = state
         state.task = asyncio.get_running_loop().create_task(self._execute(state, scraper), name=f"run-{run_id}")
         self._ensure_ticker()

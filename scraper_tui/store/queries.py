@@ -194,6 +194,11 @@ def _history_statements(by_scraper: bool, by_status: bool) -> tuple[Any, Any, An
     return bounds, page_by_ordinal, page_by_index
 
 
+def scraper_enabled(conn: Connection) -> dict[str, bool]:
+    """Each stored scraper's enabled flag (the app may have changed it since the config was read)."""
+    return {name: bool(enabled) for name, enabled in conn.execute(select(_scraper.c.name, _scraper.c.enabled))}
+
+
 def scraper_names(conn: Connection) -> list[str]:
     return list((conn.execute(select(_scraper.c.name).order_by(_scraper.c.name))).scalars())
 
