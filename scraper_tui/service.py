@@ -22,7 +22,7 @@ from scraper_tui.monitor import AlertRecord, Monitor
 from scraper_tui.runs import RunEvent, RunManager, RunRefused, RunState
 from scraper_tui.runs.manager import still_alive
 from scraper_tui.runs.schedule import Scheduler
-from scraper_tui.store import BatchProcessor, Store, queries, records
+from scraper_tui.store import BatchProcessor, Store, browse, queries, records
 
 if TYPE_CHECKING:
     from scraper_tui.config import ScraperConfig
@@ -195,6 +195,64 @@ class ScraperService:
             if len(rows) < chunk:
                 return
             after = rows[-1][0]
+
+    # -- browsing ----------------------------------------------------------------
+
+    async def jobs(
+        self, page: int = 1, page_size: int | None = None, source: str | None = None, search: str | None = None
+    ) -> dict[str, Any]:
+        """Stored jobs newest first, a page at a time; `search` matches title or company."""
+        with self.monitor.profile("jobs", category="db_query"):
+            return await self.store.run_read(browse.jobs_page, page, page_size or self.page_size, source, search)
+
+    async def job(self, job_id: int) -> dict[str, Any]:
+        """Every field of one job; LookupError when there is none."""
+        with self.monitor.profile("job", category="db_query"):
+            return await self.store.run_read(browse.job_detail, job_id)
+
+    async def sources(self) -> list[str]:
+        with self.monitor.profile("sources", category="db_query"):
+            return await self.store.run_read(browse.sources)
+
+    async def scrapers(self) -> list[dict[str, Any]]:
+        """Each scraper: enabled, schedule, its newest run, its next scheduled run and, if running here, live progress."""
+        with self.monitor.profile("scrapers", category="db_query"):
+            rows = await self.store.run_read(browse.scrapers_overview)
+        for row in rows:
+            due = self.scheduler.due.get(row["name"])
+            row["next_run"] = due.isoformat() if due is not None else None
+            state = self.runs.running_for(row["name"])
+            row["live"] = None if state is None else {"run_id": state.run_id, **state.snapshot()}
+        return rows
+
+    async def set_enabled(self, name: str, enabled: bool) -> None:
+        """Enable or disable a scraper in the store (the config file is left as it is)."""
+        self.definitions.scraper(name)  # ConfigError naming the known ones
+        with self.monitor.profile("set_enabled", category="db_query"):
+            await self.store.run_write(records.set_scraper_enabled, name, enabled)
+        self.cache.invalidate_config(name)
+
+    async def alert_counts(self) -> dict[str, int]:
+        with self.monitor.profile("alert_counts", category="db_query"):
+            return await self.store.run_read(browse.alert_counts)
+
+    def invalidate_cache(self) -> None:
+        """The guide's manual invalidation: the next answers are read from the store."""
+        self.cache.invalidate_all_stats()
+
+    async def start_monitoring(self) -> None:
+        """Sample RSS, CPU, threads and the database size once a second (for live panes)."""
+        await self.monitor.sampler.start()
+
+    def system(self) -> dict[str, Any]:
+        """The latest system sample and the recent history of each series, for sparklines."""
+        sampler = self.monitor.sampler
+        return {
+            "latest": sampler.latest(),
+            "history": {key: sampler.history(key) for key in ("rss", "cpu_percent", "threads", "db_size")},
+            "requests_in_flight": self.runs.in_flight,
+            "runs_running": len(self.runs.running),
+        }
 
     def performance(self) -> dict[str, Any]:
         """Operation metrics, recent alerts, the latest system sample and cache metrics."""

@@ -35,6 +35,7 @@ _job: Table = Job.__table__  # type: ignore[assignment]
 _scraper: Table = Scraper.__table__  # type: ignore[assignment]
 _log: Table = RunLog.__table__  # type: ignore[assignment]
 _url: Table = ScrapedURL.__table__  # type: ignore[assignment]
+_alert: Table = Alert.__table__  # type: ignore[assignment]
 
 
 def _move_counter(
@@ -181,7 +182,7 @@ def set_scraper_enabled(conn: Connection, name: str, enabled: bool) -> None:
 def add_alert(conn: Connection, **values: Any) -> int:
     """Store a fired alert (time, rule, message, severity, and optionally scraper, run_id, value, threshold)."""
     values.setdefault("time", utcnow())
-    return int(conn.execute(insert(Alert.__table__).values(**values)).inserted_primary_key[0])  # type: ignore[arg-type]
+    return int(conn.execute(insert(_alert).values(**values)).inserted_primary_key[0])
 
 
 class RunRefused(Exception):
@@ -281,7 +282,7 @@ def add_logs(conn: Connection, run_id: int, lines: Iterable[tuple[datetime, str,
 
 
 def prune(conn: Connection, before: datetime) -> dict[str, int]:
-    """Delete finished runs started before `before`, with their logs and scraped URLs; jobs stay."""
+    """Delete finished runs started before `before` with their logs and scraped URLs, and older alerts; jobs stay."""
     ids = list(
         conn.execute(
             select(_run.c.id).where(_run.c.started_at < before, _run.c.status.not_in(LIVE_STATUSES))
@@ -293,4 +294,5 @@ def prune(conn: Connection, before: datetime) -> dict[str, int]:
         counts["logs"] += conn.execute(select(func.count()).where(_log.c.run_id.in_(chunk))).scalar() or 0
         counts["scraped_urls"] += conn.execute(select(func.count()).where(_url.c.run_id.in_(chunk))).scalar() or 0
     counts["runs"] = delete_runs(conn, ids)
+    counts["alerts"] = conn.execute(delete(_alert).where(_alert.c.time < before)).rowcount
     return counts
