@@ -100,7 +100,7 @@ def signature_listing(postings: list[Posting], page_no: int, num_pages: int) -> 
     links.append(f'<span class="current">Page {page_no} of {num_pages}</span>')
     if page_no < num_pages:
         links.append(f'<a class="next" href="/signature/jobs?page={page_no + 1}">Next &rarr;</a>')
-    body = (f'<h1>Signature jobs</h1>\n<section class="results">\n' + "\n".join(cards)
+    body = ('<h1>Signature jobs</h1>\n<section class="results">\n' + "\n".join(cards)
             + '\n</section>\n<nav class="pagination">' + " ".join(links) + "</nav>")
     return page(f"Signature jobs, page {page_no}", body)
 

@@ -22,13 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Connection, Table, bindparam, null, select
+from sqlalchemy import Connection, bindparam, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
 from scraper_tui.monitor import Monitor, ProfileOperation
 from scraper_tui.store.db import Store
-from scraper_tui.store.models import Job, ScrapedURL, SourceCounter, utcnow
+from scraper_tui.store.models import utcnow, tables
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -154,7 +154,7 @@ class _Statements:
 
     def __init__(self, dialect: Dialect) -> None:
         insert = _insert_for(dialect)
-        job: Table = Job.__table__  # type: ignore[assignment]
+        job = tables.job
         stmt = insert(job).values({name: bindparam(name) for name in _JOB_ROW})
         refreshed = (*JOB_COLUMNS, "data", "content_hash", "last_seen_at", "last_run_id")
         stmt = stmt.on_conflict_do_update(
@@ -165,13 +165,13 @@ class _Statements:
         # Rows are built as tuples in _JOB_ROW order; the driver must want the same.
         assert order == _JOB_ROW, order
 
-        url_table: Table = ScrapedURL.__table__  # type: ignore[assignment]
+        url_table = tables.scraped_url
         url_cols = ("run_id", "url", "source", "job_id", "title", "company", "data", "status_code", "fetched_at")
         self.url_sql, self.url_order = _compile(
             dialect, insert(url_table).values({name: bindparam(name) for name in url_cols})
         )
 
-        counter: Table = SourceCounter.__table__  # type: ignore[assignment]
+        counter = tables.source_counter
         cstmt = insert(counter).values(source=bindparam("source"), jobs=bindparam("jobs"), removed=bindparam("removed"))
         cstmt = cstmt.on_conflict_do_update(
             index_elements=["source"],
@@ -534,7 +534,7 @@ _LOOKUP_SIZES = (16, 64, 256, _IN_CHUNK)
 @functools.cache
 def _lookup_sql(dialect: Dialect, size: int) -> str:
     """Driver SQL reading (external_id, id, content_hash, removed) for `size` keys of one source."""
-    job: Table = Job.__table__  # type: ignore[assignment]
+    job = tables.job
     stmt = select(job.c.external_id, job.c.id, job.c.content_hash, job.c.removed_at.is_not(None)).where(
         job.c.source == bindparam("source"), job.c.external_id.in_([bindparam(f"k{i}") for i in range(size)])
     )

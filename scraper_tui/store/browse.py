@@ -9,16 +9,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, or_, select
+from sqlalchemy import Connection, func, or_, select
 
-from scraper_tui.store.models import Alert, Job, Run, Scraper, SourceCounter
+from scraper_tui.store.models import tables
 from scraper_tui.store.queries import check_page_args, jsonable
 
-_job: Table = Job.__table__  # type: ignore[assignment]
-_run: Table = Run.__table__  # type: ignore[assignment]
-_scraper: Table = Scraper.__table__  # type: ignore[assignment]
-_sources: Table = SourceCounter.__table__  # type: ignore[assignment]
-_alert: Table = Alert.__table__  # type: ignore[assignment]
+_job = tables.job
+_run = tables.run
+_scraper = tables.scraper
+_sources = tables.source_counter
+_alert = tables.alert
 
 JOB_LIST_COLUMNS = ("id", "source", "title", "company", "location", "posted_at", "first_seen_at", "removed_at")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, Table, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -213,3 +213,16 @@ class SourceCounter(SQLModel, table=True):
     source: str = Field(primary_key=True)
     jobs: int = 0
     removed: int = 0
+
+
+class tables:  # noqa: N801 - a namespace, read as `tables.run.c.status`
+    """The Core tables behind the models, for statements that skip the ORM (all of the hot paths)."""
+
+    run: Table = Run.__table__  # type: ignore[assignment]
+    job: Table = Job.__table__  # type: ignore[assignment]
+    scraped_url: Table = ScrapedURL.__table__  # type: ignore[assignment]
+    scraper: Table = Scraper.__table__  # type: ignore[assignment]
+    run_log: Table = RunLog.__table__  # type: ignore[assignment]
+    alert: Table = Alert.__table__  # type: ignore[assignment]
+    run_counter: Table = RunCounter.__table__  # type: ignore[assignment]
+    source_counter: Table = SourceCounter.__table__  # type: ignore[assignment]

@@ -15,22 +15,22 @@ import math
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, null, select, tuple_
+from sqlalchemy import bindparam, func, null, select, tuple_
 from sqlalchemy import Connection
 
-from scraper_tui.store.models import RUN_STATUSES, Alert, Job, Run, RunCounter, RunLog, Scraper, SourceCounter
+from scraper_tui.store.models import RUN_STATUSES, tables
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 20
 FINISHED_STATUSES = ("completed", "failed", "cancelled", "interrupted")
 
-_run: Table = Run.__table__  # type: ignore[assignment]
-_counter: Table = RunCounter.__table__  # type: ignore[assignment]
-_sources: Table = SourceCounter.__table__  # type: ignore[assignment]
-_scraper: Table = Scraper.__table__  # type: ignore[assignment]
-_alert: Table = Alert.__table__  # type: ignore[assignment]
-_log: Table = RunLog.__table__  # type: ignore[assignment]
-_job: Table = Job.__table__  # type: ignore[assignment]
+_run = tables.run
+_counter = tables.run_counter
+_sources = tables.source_counter
+_scraper = tables.scraper
+_alert = tables.alert
+_log = tables.run_log
+_job = tables.job
 
 LIST_COLUMNS = (
     "id", "scraper_name", "source", "status", "trigger", "started_at", "finished_at", "execution_time",

@@ -11,31 +11,18 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from scraper_tui.store.models import (
-    LIVE_STATUSES,
-    RUN_STATUSES,
-    RUN_TRIGGERS,
-    Alert,
-    Job,
-    Run,
-    RunCounter,
-    RunLog,
-    Scraper,
-    ScrapedURL,
-    SourceCounter,
-    utcnow,
-)
+from scraper_tui.store.models import LIVE_STATUSES, RUN_STATUSES, RUN_TRIGGERS, tables, utcnow
 
-_run: Table = Run.__table__  # type: ignore[assignment]
-_counter: Table = RunCounter.__table__  # type: ignore[assignment]
-_source_counter: Table = SourceCounter.__table__  # type: ignore[assignment]
-_job: Table = Job.__table__  # type: ignore[assignment]
-_scraper: Table = Scraper.__table__  # type: ignore[assignment]
-_log: Table = RunLog.__table__  # type: ignore[assignment]
-_url: Table = ScrapedURL.__table__  # type: ignore[assignment]
-_alert: Table = Alert.__table__  # type: ignore[assignment]
+_run = tables.run
+_counter = tables.run_counter
+_source_counter = tables.source_counter
+_job = tables.job
+_scraper = tables.scraper
+_log = tables.run_log
+_url = tables.scraped_url
+_alert = tables.alert
 
 
 def _move_counter(
