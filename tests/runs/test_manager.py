@@ -160,3 +160,16 @@ async def test_prune_deletes_old_runs_with_their_logs_but_keeps_jobs(demo_servic
     assert counts["runs"] == 1 and counts["logs"] >= 2 and counts["scraped_urls"] == 60
     stats = await demo_service.stats()
     assert stats["total_runs"] == 0 and stats["jobs_by_source"]["signature"] == 60
+
+
+async def test_runs_beyond_max_runs_wait_queued(board: DemoBoard, db_path: Path) -> None:
+    board.faults.slow("signature", 0.2)
+    async with await ScraperService.open(config=demo_config(board, db_path, max_runs=1)) as service:
+        first = await service.start_run("signature")
+        second = await service.start_run("flygosh")
+        assert service.runs.state(second).status == "queued"
+        await service.wait_runs([first])
+        await service.wait_runs([second])
+        one, two = await service.run_detail(first), await service.run_detail(second)
+    assert one["status"] == two["status"] == "completed"
+    assert two["log"][0]["time"] >= one["finished_at"][:19]
