@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import random
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
 from scraper_tui.config import FieldSpec, parse_config
 from scraper_tui.scraping.extract import (
+    _PLAIN_RELATIVE,
     Extractor,
     FieldCoverage,
     PageResult,
+    _absolute,
+    _base_directory,
     canonical_url,
     clean_text,
     url_hash,
@@ -146,6 +154,136 @@ def test_javascript_and_mailto_urls_count_as_missing() -> None:
     result = extractor().extract(html, PAGE_URL)
     assert result.items == []
     assert result.skipped_reasons == {"missing url": 2}
+
+
+# -- the relative-path fast path against urljoin ----------------------------
+
+JOIN_BASES = [
+    PAGE_URL,                                          # a file in a directory, with a query
+    "https://jobs.example.org/board/list?page=1#top",  # query and fragment
+    "https://jobs.example.org/board/",                 # a directory
+    "https://jobs.example.org/board",                  # no trailing slash
+    "https://jobs.example.org",                        # just a host, no path
+    "https://jobs.example.org?q=1#f",                  # a host with a query and fragment, no path
+    "http://User@Jobs.Example.org:8080/a;p/b;q?x=/y#z",  # userinfo, port, ;params
+    "https://jobs.example.org/a//b/./c/../d",          # empty and dot segments in the base
+    "https://jobs.example.org/%7Eme/caf%C3%A9/list",   # percent-encoding in the base
+]
+
+# (value, does the fast path take it)
+JOIN_CASES = [
+    ("job?id=7&src=list", True),
+    ("./jobs/indigo-000001", True),
+    ("detail/9", True),
+    ("detail/9/", True),
+    ("a;b", True),
+    ("a;p/b;q?x", True),
+    ("%7Ejob/caf%C3%A9?q=%20", True),
+    ("job#apply", True),
+    ("job?x#y", True),
+    ("job?next=http://x.org/a", True),   # a colon in the query is not a scheme
+    ("  job?id=1  ", True),              # whitespace around
+    ("\tjo\nb?id=1\r\n", True),         # tabs and newlines inside are dropped
+    ("?page=2", False),                  # query only
+    ("#top", False),                     # fragment only
+    ("./", False),
+    ("./?x=1", False),
+    ("./#f", False),
+    ("../jobs/1", False),
+    ("..", False),
+    (".", False),
+    ("a/../b", False),
+    ("a/./b", False),
+    ("././a", False),
+    ("//cdn.example.org/j", False),
+    ("/jobs/1", False),                  # absolute path: the origin fast path
+    ("mailto:jobs@example.org", False),
+    ("javascript:apply(1)", False),
+    ("job:1", False),
+    ("a/b:c", False),
+    ("a//b", False),                     # urljoin drops the empty segment
+    ("job;", False),                     # urljoin drops empty ;params, query, fragment
+    ("job;?x", False),
+    ("job?", False),
+    ("job#", False),
+    ("job?#f", False),
+    (";x", True),
+    ("", False),
+    ("   ", False),
+    ("https://other.org/j", False),
+]
+
+
+def _urljoin_absolute(value: str, base: str) -> str | None:
+    """What `_absolute` must give: urljoin on the value stripped of surrounding
+    whitespace and inner tabs and newlines, http(s) only, spaces escaped."""
+    value = value.strip().replace("\t", "").replace("\n", "").replace("\r", "")
+    if not value:
+        return None
+    url = urljoin(base, value).replace(" ", "%20")
+    scheme, _, rest = url.partition(":")
+    return url if scheme.lower() in ("http", "https") and rest.startswith("//") else None
+
+
+def _origin(base: str) -> str:
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def test_base_directory_is_urljoins() -> None:
+    assert _base_directory(PAGE_URL) == "https://jobs.example.org/board/"
+    assert _base_directory("https://jobs.example.org/board/list?page=1#top") == "https://jobs.example.org/board/"
+    assert _base_directory("https://jobs.example.org/board") == "https://jobs.example.org/"
+    assert _base_directory("https://jobs.example.org/board/") == "https://jobs.example.org/board/"
+    assert _base_directory("https://jobs.example.org") == "https://jobs.example.org/"
+    assert _base_directory("https://jobs.example.org?q=1#f") == "https://jobs.example.org/"
+    assert _base_directory("https://jobs.example.org/a//b/./c/../d") == "https://jobs.example.org/a/b/"
+    assert _base_directory("mailto:jobs@example.org") == ""  # no directory: every value goes to urljoin
+
+
+@pytest.mark.parametrize("base", JOIN_BASES)
+def test_relative_fast_path_gives_what_urljoin_gives(base: str) -> None:
+    base_dir, origin = _base_directory(base), _origin(base)
+    for value, fast in JOIN_CASES:
+        cleaned = value.strip().replace("\t", "").replace("\n", "").replace("\r", "")
+        rel = cleaned.removeprefix("./")
+        assert bool(rel and _PLAIN_RELATIVE.fullmatch(rel)) is fast, value
+        if fast:
+            assert base_dir + rel == urljoin(base, cleaned), value
+        if not value.strip().startswith("/") or value.strip().startswith("//"):
+            assert _absolute(value, base, origin, base_dir) == _urljoin_absolute(value, base), (base, value)
+        # and the fast path changes nothing against running without it
+        assert _absolute(value, base, origin, base_dir) == _absolute(value, base, origin), (base, value)
+
+
+def test_relative_fast_path_changes_nothing_on_random_values() -> None:
+    rng = random.Random(20240501)
+    alphabet = "ab/.?#;:%= &2F"
+    for _ in range(3000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9)))
+        if rng.random() < 0.3:
+            value = "./" + value
+        for base in JOIN_BASES:
+            origin = _origin(base)
+            assert _absolute(value, base, origin, _base_directory(base)) == _absolute(value, base, origin), (
+                base, value)
+            if not value.strip().startswith("/") or value.strip().startswith("//"):
+                assert _absolute(value, base, origin) == _urljoin_absolute(value, base), (base, value)
+
+
+def test_relative_links_of_the_demo_shapes() -> None:
+    ex = extractor(title="a", url="a@href", next_page="link[rel=next]@href")
+    html = ('<link rel="next" href="openings?offset=20">'
+            + card('<a href="job?id=f-1&amp;src=list">A</a>') + card('<a href="./jobs/i-2">B</a>'))
+    result = ex.extract(html, "http://127.0.0.1:8080/indigo/openings?offset=0")
+    assert [i["url"] for i in result.items] == ["http://127.0.0.1:8080/indigo/job?id=f-1&src=list",
+                                                "http://127.0.0.1:8080/indigo/jobs/i-2"]
+    assert result.next_urls == ["http://127.0.0.1:8080/indigo/openings?offset=20"]
+    based = '<html><head><base href="https://mirror.org/root/x?y#z"></head><body>' + html + "</body></html>"
+    result = ex.extract(based, "http://127.0.0.1:8080/indigo/openings")
+    assert [i["url"] for i in result.items] == ["https://mirror.org/root/job?id=f-1&src=list",
+                                                "https://mirror.org/root/jobs/i-2"]
+    assert result.next_urls == ["https://mirror.org/root/openings?offset=20"]
 
 
 # -- text -------------------------------------------------------------------
