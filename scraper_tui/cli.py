@@ -87,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     prune = commands.add_parser("prune", help="delete runs older than retention_days, with their logs")
     _common(prune, top=False)
     prune.add_argument("--days", type=_whole_number, default=None, help="keep this many days instead")
+
+    serve = commands.add_parser("serve", help="serve the JSON API (and run schedules) until SIGINT or SIGTERM")
+    _common(serve, top=False)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_whole_number, default=8750, help="port (default 8750; 0 picks a free one)")
+    serve.add_argument("--token", default=None,
+                       help="require 'Authorization: Bearer TOKEN' (default: $SCRAPER_TUI_TOKEN); "
+                            "needed for any address but loopback")  # fmt: skip
     return parser
 
 
@@ -112,6 +120,20 @@ def _check(args: argparse.Namespace, config: Config) -> None:
         raise UsageError(f"--days must be 0 or more, got {args.days}")
     if args.command == "export" and args.output is not None and not args.output.parent.is_dir():
         raise UsageError(f"{args.output}: directory {args.output.parent} does not exist")
+    if args.command == "serve":
+        from scraper_tui.api import check_bind
+
+        if not 0 <= args.port <= 65535:
+            raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
+        try:
+            check_bind(args.host, _token(args))
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    """serve's bearer token: --token, else $SCRAPER_TUI_TOKEN; empty means none."""
+    return args.token or os.environ.get("SCRAPER_TUI_TOKEN") or None
 
 
 @asynccontextmanager
@@ -185,6 +207,10 @@ async def _command(service: ScraperService, args: argparse.Namespace, config: Co
         counts = await service.prune(args.days)
         print(f"pruned {counts['runs']} runs, {counts['logs']} log lines, {counts['scraped_urls']} scraped URLs")
         return 0
+    if args.command == "serve":
+        from scraper_tui.api import serve
+
+        return await serve(service, host=args.host, port=args.port, token=_token(args))
     return await headless.show_stats(service, as_json=getattr(args, "json", False))
 
 
