@@ -51,7 +51,8 @@ class _Writer:
         self.lines: list[str] = []
 
     def family(self, name: str, kind: str, help_text: str, samples: Iterable[Sample]) -> None:
-        """One metric family; `name` without the prefix. Families with no samples still say what they are."""
+        """One metric family; `name` without the prefix, a counter's with its `_total` (TYPE names the
+        samples in format 0.0.4). Families with no samples still say what they are."""
         full = f"{PREFIX}_{name}"
         self.lines.append(f"# HELP {full} {_escape_help(help_text)}")
         self.lines.append(f"# TYPE {full} {kind}")
@@ -73,11 +74,11 @@ def _operations(out: _Writer, operations: Mapping[str, Mapping[str, Any]]) -> No
             timings.append(("", {**labels, "quantile": quantile}, metric[key]))
         timings.append(("_sum", labels, metric["total_time"]))
         timings.append(("_count", labels, metric["count"]))
-        errors.append(("_total", labels, metric["errors"]))
+        errors.append(("", labels, metric["errors"]))
     out.family("operation_duration_seconds", "summary",
                "Time profiled operations took (quantiles over the recent window kept per operation).",
                timings)  # fmt: skip
-    out.family("operation_errors", "counter", "Profiled operations that raised.", errors)
+    out.family("operation_errors_total", "counter", "Profiled operations that raised.", errors)
 
 
 async def render_metrics(service: ScraperService) -> str:
@@ -106,10 +107,10 @@ async def render_metrics(service: ScraperService) -> str:
 
     _operations(out, performance["operations"])
 
-    out.family("cache_hits", "counter", "Answers served from the cache.", [("_total", {}, cache["hits"])])
-    out.family("cache_misses", "counter", "Answers read from the store.", [("_total", {}, cache["misses"])])
-    out.family("cache_evictions", "counter", "Cache entries dropped on expiry or for room.",
-               [("_total", {}, cache["evictions"])])  # fmt: skip
+    out.family("cache_hits_total", "counter", "Answers served from the cache.", [("", {}, cache["hits"])])
+    out.family("cache_misses_total", "counter", "Answers read from the store.", [("", {}, cache["misses"])])
+    out.family("cache_evictions_total", "counter", "Cache entries dropped on expiry or for room.",
+               [("", {}, cache["evictions"])])  # fmt: skip
     out.family("cache_entries", "gauge", "Entries in the cache now.", [("", {}, cache["size"])])
 
     latest = system["latest"]
