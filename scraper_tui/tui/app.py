@@ -42,6 +42,9 @@ from scraper_tui.service import RunEvent, ScraperService
 from scraper_tui.tui.format import plain
 from scraper_tui.tui.messages import DataChanged, RunUpdate
 from scraper_tui.tui.screens.history import HistoryScreen
+from scraper_tui.tui.screens.jobs import JobsScreen
+from scraper_tui.tui.screens.performance import PerformanceScreen
+from scraper_tui.tui.screens.scrapers import ScrapersScreen
 from scraper_tui.tui.screens.stats import StatsScreen
 from scraper_tui.tui.widgets.metrics_pane import MetricsPane, latest_alert
 
@@ -70,6 +73,9 @@ class ScraperTUI(App[int]):
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "stats": StatsScreen,
         "history": HistoryScreen,
+        "performance": PerformanceScreen,
+        "scrapers": ScrapersScreen,
+        "jobs": JobsScreen,
     }
     DEFAULT_MODE = "stats"
     BINDINGS: ClassVar[list[BindingType]] = [
