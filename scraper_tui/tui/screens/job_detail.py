@@ -8,13 +8,13 @@ characters made visible); the `data` dict's fields follow the columns as
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -59,7 +59,7 @@ class JobDetailScreen(ModalScreen[None]):
     """All fields of one job; Escape closes it."""
 
     CSS_PATH = "jobs.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", id="job_detail.close"),
         Binding("q", "dismiss", "Close", show=False, id="job_detail.close_q"),
     ]
@@ -85,7 +85,7 @@ class JobDetailScreen(ModalScreen[None]):
         try:
             job = await self.app.service.job(self.job_id)
         except LookupError as error:
-            self.app.notify(str(error), title="Job not found", severity="warning")
+            self.app.notify(str(error), title="Job not found", severity="warning", markup=False)
             self.dismiss()
             return
         self.post_message(_JobLoaded(job))

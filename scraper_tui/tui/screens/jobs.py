@@ -9,12 +9,12 @@ colour. Enter opens every field of one posting in `JobDetailScreen`.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
@@ -58,10 +58,10 @@ class JobsScreen(Screen[None]):
 
     CSS_PATH = "jobs.tcss"
     SUB_TITLE = "Jobs"
-    BINDINGS = [
-        Binding("pagedown", "page(1)", "Next page", key_display="PgDn", priority=True, id="jobs.next_page",
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("pagedown", "page(1)", "Next", key_display="PgDn", priority=True, id="jobs.next_page",
                 tooltip="Show the next page of jobs"),
-        Binding("pageup", "page(-1)", "Prev page", key_display="PgUp", priority=True, id="jobs.previous_page",
+        Binding("pageup", "page(-1)", "Prev", key_display="PgUp", priority=True, id="jobs.previous_page",
                 tooltip="Show the previous page of jobs"),
         Binding("slash", "focus_search", "Search", key_display="/", id="jobs.search",
                 tooltip="Search titles and companies"),
@@ -90,8 +90,7 @@ class JobsScreen(Screen[None]):
         for label, key, width in _COLUMNS:
             table.add_column(label, key=key, width=width)
         table.focus()
-        self.load_sources()
-        self.load()
+        # No load here: showing the screen (`on_screen_resume`) comes next and loads.
 
     def on_screen_resume(self) -> None:
         self.load_sources()

@@ -90,6 +90,7 @@ class PerformanceScreen(Screen[None]):
         self._operations: dict[str, tuple[str, ...]] = {}
         """What each operation row shows now, so a tick updates only the cells that changed."""
         self._alert_ids: list[int] = []
+        self._alert_texts: dict[str, dict[str, Any]] = {}
         self._alert_mark: tuple[int, str | None] | None = None
         """Count and newest time of the monitor's in-memory alerts when the stored ones were last read."""
         self._timer: Timer | None = None
@@ -123,7 +124,6 @@ class PerformanceScreen(Screen[None]):
         alerts.add_column("Level", key="severity", width=8)
         alerts.add_column("Alert", key="message")
         self._timer = self.set_interval(REFRESH_SECONDS, self._tick)
-        self._tick()
 
     def on_screen_resume(self) -> None:
         if self._timer is not None:
@@ -224,6 +224,7 @@ class PerformanceScreen(Screen[None]):
         if ids == self._alert_ids:
             return
         self._alert_ids = ids
+        self._alert_texts = {str(alert["id"]): alert for alert in message.alerts}
         # Alerts are few and arrive newest first, so the list is rebuilt rather than patched.
         with self.app.batch_update():
             table.clear()
@@ -236,6 +237,14 @@ class PerformanceScreen(Screen[None]):
                     literal(text),
                     key=str(alert["id"]),
                 )
+
+    @on(DataTable.RowSelected, "#perf-alerts")
+    def _alert_selected(self, event: DataTable.RowSelected) -> None:
+        """The whole alert, which a narrow terminal crops, as a notification."""
+        alert = self._alert_texts.get(str(event.row_key.value))
+        if alert is not None:
+            where = f" · {alert['scraper']}" if alert.get("scraper") else ""
+            self.notify(literal(alert["message"]).plain, title=f"{alert['rule']}{where}", markup=False, timeout=8)
 
     # -- events from the app ---------------------------------------------------
 

@@ -9,12 +9,12 @@ from the service when the screen is shown and when the store changed
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -77,10 +77,12 @@ class ScrapersScreen(Screen[None]):
 
     CSS_PATH = "scrapers.tcss"
     SUB_TITLE = "Scrapers"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run", tooltip="Start a run of the selected scraper now", id="scrapers.run"),
         Binding("x", "cancel", "Cancel", tooltip="Cancel the selected scraper's run", id="scrapers.cancel"),
-        Binding("e", "toggle_enabled", "On/off", tooltip="Enable or disable the selected scraper", id="scrapers.toggle"),
+        Binding(
+            "e", "toggle_enabled", "On/off", tooltip="Enable or disable the selected scraper", id="scrapers.toggle"
+        ),
     ]
 
     def __init__(self) -> None:
@@ -89,6 +91,7 @@ class ScrapersScreen(Screen[None]):
         """The service's answer per scraper, as shown."""
         self._live: dict[str, dict[str, Any]] = {}
         """Runs of this process by scraper: run_id and the latest snapshot."""
+        self._keys_state: tuple[bool | None, ...] | None = None
 
     def compose(self) -> ComposeResult:
         table = DataTable(id="scrapers-table", cursor_type="row", zebra_stripes=True)
@@ -100,7 +103,7 @@ class ScrapersScreen(Screen[None]):
         table = self.query_one(DataTable)
         for label, key, width in _COLUMNS:
             table.add_column(label, key=key, width=width)
-        self.load()
+        # No load here: showing the screen (`on_screen_resume`) comes next and loads.
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -143,7 +146,7 @@ class ScrapersScreen(Screen[None]):
                     table.add_row(*(cells[key] for _, key, _ in _COLUMNS), key=row["name"])
             self._rows = {row["name"]: row for row in message.rows}
         self._show_title()
-        self.refresh_bindings()
+        self._refresh_keys()
 
     def _show_title(self) -> None:
         table = self.query_one(DataTable)
@@ -175,7 +178,7 @@ class ScrapersScreen(Screen[None]):
         cells = self._cells(self._rows[name])
         self._update(name, last=cells["last"], progress=cells["progress"])
         self._show_title()
-        self.refresh_bindings()
+        self._refresh_keys()
 
     # -- actions -------------------------------------------------------------------
 
@@ -187,7 +190,14 @@ class ScrapersScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
-        self.refresh_bindings()
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Redraw the Footer only when a key's state changed (a redraw per progress event would flicker)."""
+        state = tuple(self.check_action(action, ()) for action in ("run", "cancel", "toggle_enabled"))
+        if state != self._keys_state:
+            self._keys_state = state
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action not in ("run", "cancel", "toggle_enabled"):
@@ -213,11 +223,11 @@ class ScrapersScreen(Screen[None]):
         try:
             run_id = await self.app.service.start_run(name)
         except RunRefused as refused:
-            self.notify(str(refused), title=f"{name} not started", severity="warning")
+            self.notify(str(refused), title=f"{name} not started", severity="warning", markup=False)
         except ConfigError as error:
-            self.notify(str(error), title=f"{name} not started", severity="error")
+            self.notify(str(error), title=f"{name} not started", severity="error", markup=False)
         else:
-            self.notify(f"run {run_id} started", title=name)
+            self.notify(f"run {run_id} started", title=name, markup=False)
 
     def action_cancel(self) -> None:
         name = self._selected()
@@ -228,9 +238,9 @@ class ScrapersScreen(Screen[None]):
     @work(group="scrapers-actions", name="cancel run", exit_on_error=False)
     async def _cancel(self, name: str, run_id: int) -> None:
         if await self.app.service.cancel_run(run_id):
-            self.notify(f"run {run_id} cancelled", title=name)
+            self.notify(f"run {run_id} cancelled", title=name, markup=False)
         else:
-            self.notify(f"run {run_id} is not running in this app", title=name, severity="warning")
+            self.notify(f"run {run_id} is not running in this app", title=name, severity="warning", markup=False)
 
     def action_toggle_enabled(self) -> None:
         name = self._selected()
@@ -242,6 +252,6 @@ class ScrapersScreen(Screen[None]):
         try:
             await self.app.service.set_enabled(name, enabled)
         except ConfigError as error:
-            self.notify(str(error), title=f"{name} unchanged", severity="error")
+            self.notify(str(error), title=f"{name} unchanged", severity="error", markup=False)
             return
         self.load()
