@@ -148,6 +148,10 @@ class ScraperService:
     def unsubscribe(self, callback: Callable[[RunEvent], None]) -> None:
         self.runs.unsubscribe(callback)
 
+    async def prepare_runs(self) -> None:
+        """Load the scraping stack off the event loop, so the first run does not stall it."""
+        await self.runs.warm_up()
+
     async def start_run(self, name: str, trigger: str = "manual") -> int:
         """Start a run of a configured scraper; ConfigError if unknown, RunRefused if it is running."""
         return await self.runs.start(name, trigger)

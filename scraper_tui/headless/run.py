@@ -200,6 +200,7 @@ async def run_scrapers(
         loop.add_signal_handler(signum, interrupted.set)
     service.subscribe(on_event)
     try:
+        await service.prepare_runs()
         run_ids = []
         for name in names:
             try:

@@ -14,6 +14,7 @@ forever after a kill.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import time
@@ -202,12 +203,17 @@ class RunManager:
 
     # -- one run ---------------------------------------------------------------
 
-    def _fetcher_for_runs(self) -> Fetcher:
-        if self._fetcher is None:
-            from scraper_tui.scraping import Fetcher  # the scraping stack loads with the first run
+    async def warm_up(self) -> None:
+        """Load the scraping stack (aiohttp, selectolax) on a thread, once.
 
-            self._fetcher = Fetcher(self.config.settings, monitor=self.monitor)
-        return self._fetcher
+        Importing it on the event loop stalls the loop for 150 ms or more
+        (aiohttp builds its SSL contexts at import), which a live screen or
+        a run's heartbeat would feel; the app and `--run` call this early.
+        """
+        if self._fetcher is None:
+            scraping = await asyncio.to_thread(importlib.import_module, "scraper_tui.scraping")
+            if self._fetcher is None:
+                self._fetcher = scraping.Fetcher(self.config.settings, monitor=self.monitor)
 
     async def _execute(self, state: RunState, scraper: ScraperConfig) -> None:
         crawl = None
@@ -228,9 +234,11 @@ class RunManager:
                 )
                 state.log("info", f"started ({state.trigger})", LOG_LIMIT)
                 self._emit(RunEvent("started", state.run_id, state.scraper, state.snapshot()))
+                await self.warm_up()
                 from scraper_tui.scraping import make_crawl
 
-                crawl = make_crawl(scraper, self._fetcher_for_runs())
+                assert self._fetcher is not None
+                crawl = make_crawl(scraper, self._fetcher)
                 async with batch:
                     await self._consume(state, crawl, batch)
         except asyncio.CancelledError:

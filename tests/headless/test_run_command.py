@@ -143,7 +143,7 @@ async def test_sigkill_leaves_committed_jobs_and_an_interrupted_run(
 
 
 async def test_a_second_run_of_the_same_scraper_is_refused(board: DemoBoard, config: Path, tmp_path: Path) -> None:
-    board.faults.slow("indigo", 0.3)
+    board.faults.slow("indigo", 1.5)  # the first run outlives the second process's start-up
     db = tmp_path / "jobs.db"
     first = await start_cli("--config", str(config), "--db", str(db), "--run", "indigo", "--json", cwd=tmp_path)
     await read_events_until(first, lambda e: e["event"] == "progress")
