@@ -88,7 +88,7 @@ def _add_runs(conn: Any) -> list[int]:
             records.update_run(
                 conn, run_id, status=status, finished_at=started + timedelta(seconds=seconds),
                 execution_time=seconds, pages_scraped=found // 10 + 1, jobs_found=found,
-                jobs_created=found if n == 0 else n % 3, jobs_updated=n % 4, errors=0 if status == "completed" else 3,
+                jobs_created=found if n == 0 else min(found, n % 3), jobs_updated=min(found, n % 4), errors=0 if status == "completed" else 3,
                 error_message=None if status == "completed" else f"503 from /{name}/jobs?page=2 after 3 retries",
                 complete=status == "completed", details=_details(index, n, status), heartbeat_at=started,
             )  # fmt: skip

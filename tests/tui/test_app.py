@@ -182,6 +182,27 @@ async def test_an_app_on_an_open_service_leaves_it_open(sample_db: Path) -> None
         await service.close()
 
 
+@pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"TEXTUAL_COLOR_SYSTEM": "256"}], ids=["NO_COLOR", "256"])
+async def test_the_app_works_without_colour_and_with_256_colours(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if "NO_COLOR" in env:
+            assert app.no_color
+        text = screen_text(app)
+        # Meaning never rests on colour: statuses are words, bars carry their numbers.
+        assert "completed" in text and "signature ████" in text and " 60 " in text
+        await pilot.press("2", "t", "t", "t", "t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "failed" in screen_text(app)
+
+
 def test_an_app_needs_exactly_one_way_to_its_service() -> None:
     with pytest.raises(ValueError):
         ScraperTUI()

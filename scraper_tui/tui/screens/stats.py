@@ -63,6 +63,7 @@ class StatsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._shown: tuple[Any, ...] | None = None
+        self._subtitles: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="stats-top"):
@@ -126,17 +127,22 @@ class StatsScreen(Screen[None]):
             self.app.report_worker(event)  # type: ignore[attr-defined]
 
     def show_stats(self, stats: dict[str, Any], cache: dict[str, Any]) -> None:
-        """Draw an answer; parts whose numbers did not change are left alone."""
-        hit_rate = cache.get("hit_rate")
-        summary_key = tuple(sorted((k, v) for k, v in stats.items() if not isinstance(v, (dict, list))))
-        shown = (summary_key, repr(stats.get("runs_by_status")), hit_rate)
+        """Draw an answer; parts whose numbers did not change are left alone (an idle screen repaints nothing)."""
+        summary = self.query_one("#summary", Static)
+        numbers = tuple(sorted((k, v) for k, v in stats.items() if not isinstance(v, (dict, list))))
+        shown = (numbers, repr(stats.get("runs_by_status")))
         if shown != self._shown:
             self._shown = shown
-            summary = self.query_one("#summary", Static)
             summary.update(summary_table(stats))
-            cached = utc_time(stats.get("cached_at"), with_seconds=True)
-            summary.border_subtitle = Text(f"cached {cached[11:]} UTC · hits {percent(hit_rate)}")
+        cached = utc_time(stats.get("cached_at"), with_seconds=True)
+        self._retitle(summary, f"cached {cached[11:]} UTC · hits {percent(cache.get('hit_rate'))}")
         chart = self.query_one(BarChart)
         chart.values = dict(stats.get("jobs_by_source") or {})
-        chart.border_subtitle = f"{count(stats.get('total_jobs'))} jobs"
+        self._retitle(chart, f"{count(stats.get('total_jobs'))} jobs")
         self.query_one(RunTable).show_runs(stats.get("recent_jobs") or [])
+
+    def _retitle(self, widget: Static | BarChart, subtitle: str) -> None:
+        """Set a border subtitle only when it changes (setting one always repaints)."""
+        if self._subtitles.get(widget.id or "") != subtitle:
+            self._subtitles[widget.id or ""] = subtitle
+            widget.border_subtitle = Text(subtitle)

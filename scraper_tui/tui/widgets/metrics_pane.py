@@ -79,5 +79,5 @@ class MetricsPane(Static):
         if key == self._shown:
             return False
         self._shown = key
-        self.update(text)
+        self.update(text, layout=False)  # two lines, always: no layout pass needed
         return True
