@@ -36,6 +36,18 @@ _COLUMNS = (
     ("Posted", "posted", 10),
 )
 
+_MIN_WIDTHS = {key: width for _, key, width in _COLUMNS}
+
+
+def _column_widths(room: int) -> dict[str, int]:
+    """Column widths for a table `room` cells wide: the minimum, with what is left shared by title and company."""
+    needed = sum(_MIN_WIDTHS.values()) + 2 * len(_MIN_WIDTHS) + 2  # cell padding, and the vertical scrollbar
+    extra = max(0, room - needed)
+    widths = dict(_MIN_WIDTHS)
+    widths["title"] += extra * 2 // 3
+    widths["company"] += extra - extra * 2 // 3
+    return widths
+
 
 class _JobsLoaded(Message):
     """One page of jobs, read by a worker."""
@@ -75,6 +87,9 @@ class JobsScreen(Screen[None]):
         self._source: str | None = None
         self._search = ""
         self._sources: list[str] = []
+        self._answer: dict[str, Any] | None = None
+        """The page shown, kept to redraw it when the columns change width."""
+        self._widths: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="jobs-filters"):
@@ -87,8 +102,7 @@ class JobsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, key, width in _COLUMNS:
-            table.add_column(label, key=key, width=width)
+        self._add_columns(table, _column_widths(0))
         table.focus()
         # No load here: showing the screen (`on_screen_resume`) comes next and loads.
 
@@ -100,6 +114,20 @@ class JobsScreen(Screen[None]):
     def _data_changed(self) -> None:
         self.load_sources()
         self.load()
+
+    def _add_columns(self, table: DataTable[Text], widths: dict[str, int]) -> None:
+        self._widths = widths
+        for label, key, _ in _COLUMNS:
+            table.add_column(label, key=key, width=widths[key])
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_columns)
+
+    def _fit_columns(self) -> None:
+        """Give a wider terminal's room to the title and company (80 columns get the minimum)."""
+        table = self.query_one(DataTable)
+        if self._answer is not None and _column_widths(table.size.width) != self._widths:
+            self._show(_JobsLoaded(self._answer))
 
     # -- loading -----------------------------------------------------------------
 
@@ -124,14 +152,19 @@ class JobsScreen(Screen[None]):
 
     @on(_JobsLoaded)
     def _show(self, message: _JobsLoaded) -> None:
-        answer = message.answer
+        answer = self._answer = message.answer
         table = self.query_one(DataTable)
         self._page, self._num_pages = answer["page"], answer["num_pages"]
         keep = None
         if table.row_count:
             keep = table.ordered_rows[table.cursor_row].key.value
         with self.app.batch_update():
-            table.clear()
+            widths = _column_widths(table.size.width)
+            if widths != self._widths:
+                table.clear(columns=True)
+                self._add_columns(table, widths)
+            else:
+                table.clear()
             for job in answer["results"]:
                 removed = job.get("removed_at") is not None
                 table.add_row(

@@ -9,7 +9,7 @@ runs or another process may have written some (`RunUpdate`, `DataChanged`).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
@@ -62,11 +62,11 @@ def _megabytes(value: float | None) -> str:
 
 
 def _clock(iso: str | None) -> str:
-    """An ISO 8601 time as local HH:MM:SS (the alerts list is about today)."""
+    """An ISO 8601 time as UTC `MM-DD HH:MM` (alerts span days; UTC as on every other screen)."""
     if not iso:
         return "—"
     try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%H:%M:%S")
+        return datetime.fromisoformat(iso).astimezone(UTC).strftime("%m-%d %H:%M")
     except ValueError:
         return iso
 
@@ -91,6 +91,8 @@ class PerformanceScreen(Screen[None]):
         """What each operation row shows now, so a tick updates only the cells that changed."""
         self._alert_ids: list[int] = []
         self._alert_texts: dict[str, dict[str, Any]] = {}
+        self._alerts: list[dict[str, Any]] = []
+        self._message_width = 0
         self._alert_mark: tuple[int, str | None] | None = None
         """Count and newest time of the monitor's in-memory alerts when the stored ones were last read."""
         self._timer: Timer | None = None
@@ -119,10 +121,7 @@ class PerformanceScreen(Screen[None]):
         operations = self.query_one("#perf-ops", DataTable)
         for label, key, width in _OPERATION_COLUMNS:
             operations.add_column(label, key=key, width=width)
-        alerts = self.query_one("#perf-alerts", DataTable)
-        alerts.add_column("Time", key="time", width=8)
-        alerts.add_column("Level", key="severity", width=8)
-        alerts.add_column("Alert", key="message")
+        self._add_alert_columns(self.query_one("#perf-alerts", DataTable), 0)
         self._timer = self.set_interval(REFRESH_SECONDS, self._tick)
 
     def on_screen_resume(self) -> None:
@@ -210,7 +209,26 @@ class PerformanceScreen(Screen[None]):
             f"size {cache['size']} · {cache['evictions']} evicted"
         )
 
-    # -- alerts ----------------------------------------------------------------
+    # -- alerts ---
+
+    def _add_alert_columns(self, table: DataTable[Text], message_width: int) -> None:
+        """Time and level, then the message cropped to the room left (Enter shows it whole)."""
+        self._message_width = message_width
+        table.add_column("UTC", key="time", width=11)
+        table.add_column("Level", key="severity", width=8)
+        table.add_column("Alert", key="message", width=message_width or None)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_alerts)
+
+    def _fit_alerts(self) -> None:
+        if self._message_room() != self._message_width:
+            self._alert_ids = []
+            self._show_alerts(_AlertsLoaded(self._alerts))
+
+    def _message_room(self) -> int:
+        table = self.query_one("#perf-alerts", DataTable)
+        return max(10, table.size.width - (11 + 8) - 3 * 2 - 2)  # the other columns, cell padding, scrollbar
 
     @work(exclusive=True, group="performance-alerts", name="alerts", exit_on_error=False)
     async def load_alerts(self) -> None:
@@ -224,10 +242,16 @@ class PerformanceScreen(Screen[None]):
         if ids == self._alert_ids:
             return
         self._alert_ids = ids
+        self._alerts = message.alerts
         self._alert_texts = {str(alert["id"]): alert for alert in message.alerts}
         # Alerts are few and arrive newest first, so the list is rebuilt rather than patched.
         with self.app.batch_update():
-            table.clear()
+            room = self._message_room()
+            if room != self._message_width:
+                table.clear(columns=True)
+                self._add_alert_columns(table, room)
+            else:
+                table.clear()
             for alert in message.alerts:
                 text = alert["message"] if not alert.get("scraper") else f"{alert['scraper']}: {alert['message']}"
                 severity = alert.get("severity") or "info"
