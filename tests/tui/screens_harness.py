@@ -1,47 +1,30 @@
-"""The real app with the Performance, Scrapers and Jobs modes, until the shell registers them itself.
+"""Helpers for the Performance, Scrapers and Jobs screen tests: the real app on an open service, and waiting.
 
-`ScreensHarness(service, mode)` is `ScraperTUI` on an open service, starting
-in `mode`, polling nothing and sampling nothing on its own (as the shell's
-`make_app` fixture does), so that what a test sees comes from what it did.
+`app_on(service)` is `ScraperTUI` polling nothing and sampling nothing on
+its own (as the shell's `make_app` fixture does), so that what a test sees
+comes from what it did; tests reach a screen with its key, as a user does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual.app import App
 from textual.pilot import Pilot
-from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import WorkerCancelled
 
 from scraper_tui.service import ScraperService
-from scraper_tui.tui import app as app_module
 from scraper_tui.tui.app import ScraperTUI
-from scraper_tui.tui.screens.jobs import JobsScreen
-from scraper_tui.tui.screens.performance import PerformanceScreen
-from scraper_tui.tui.screens.scrapers import ScrapersScreen
 
 
-class ScreensHarness(ScraperTUI):
-    """ScraperTUI with every mode registered, started in the mode under test."""
-
-    CSS_PATH = Path(app_module.__file__).with_name("app.tcss")  # a relative path would be taken from this file
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
-        **ScraperTUI.MODES,
-        "performance": PerformanceScreen,
-        "scrapers": ScrapersScreen,
-        "jobs": JobsScreen,
-    }
-
-    def __init__(self, service: ScraperService, mode: str, **options: Any) -> None:
-        self.DEFAULT_MODE = mode  # read by App.__init__; an instance attribute keeps the class as it is
-        options.setdefault("interval", None)
-        options.setdefault("monitoring", False)
-        super().__init__(service, **options)
+def app_on(service: ScraperService, **options: Any) -> ScraperTUI:
+    """The app on `service` (left open for the test's fixture to close)."""
+    options.setdefault("interval", None)
+    options.setdefault("monitoring", False)
+    return ScraperTUI(service, **options)
 
 
 async def settle(pilot: Pilot[None], rounds: int = 3) -> None:

@@ -11,10 +11,12 @@ from textual.widgets import DataTable, Input
 
 from scraper_tui.demo import DemoBoard
 from scraper_tui.service import ScraperService
+from scraper_tui.tui.app import ScraperTUI
+from scraper_tui.tui.messages import DataChanged
 from scraper_tui.tui.screens.job_detail import JobDetailScreen
 from scraper_tui.tui.screens.jobs import JobsScreen
 from tests.runs.conftest import demo_config
-from tests.tui.screens_harness import ScreensHarness, cell, screen_text, settle
+from tests.tui.screens_harness import app_on, cell, screen_text, settle
 
 TRICKY = "[bold]x[/bold]\x1b[31m"
 SHOWN_TRICKY = "[bold]x[/bold]\u241b[31m"
@@ -42,17 +44,18 @@ async def jobs_service(board: DemoBoard, db_path: Path) -> AsyncIterator[Scraper
         yield service
 
 
-def _table(app: ScreensHarness) -> DataTable[Text]:
+def _table(app: ScraperTUI) -> DataTable[Text]:
     return app.screen.query_one("#jobs-table", DataTable)
 
 
-def _title(app: ScreensHarness) -> str:
+def _title(app: ScraperTUI) -> str:
     return str(_table(app).border_title)
 
 
 async def test_newest_first_with_the_page_in_the_border(jobs_service: ScraperService) -> None:
-    app = ScreensHarness(jobs_service, "jobs")
+    app = app_on(jobs_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
         await settle(pilot)
         assert isinstance(app.screen, JobsScreen)
         table = _table(app)
@@ -62,8 +65,9 @@ async def test_newest_first_with_the_page_in_the_border(jobs_service: ScraperSer
 
 
 async def test_page_down_and_up_move_between_pages(jobs_service: ScraperService) -> None:
-    app = ScreensHarness(jobs_service, "jobs")
+    app = app_on(jobs_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
         await settle(pilot)
         first = [row.key.value for row in _table(app).ordered_rows]
         assert app.screen.check_action("page", (-1,)) is None  # dimmed on page 1
@@ -78,8 +82,9 @@ async def test_page_down_and_up_move_between_pages(jobs_service: ScraperService)
 
 
 async def test_last_page_dims_page_down(jobs_service: ScraperService) -> None:
-    app = ScreensHarness(jobs_service, "jobs")
+    app = app_on(jobs_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
         await settle(pilot)
         for _ in range(6):
             await pilot.press("pagedown")
@@ -92,8 +97,9 @@ async def test_last_page_dims_page_down(jobs_service: ScraperService) -> None:
 
 
 async def test_source_key_filters_to_one_source_then_all(jobs_service: ScraperService) -> None:
-    app = ScreensHarness(jobs_service, "jobs")
+    app = app_on(jobs_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
         await settle(pilot)
         await pilot.press("s")  # sources in order: flygosh, manual, signature
         await settle(pilot)
@@ -107,8 +113,9 @@ async def test_source_key_filters_to_one_source_then_all(jobs_service: ScraperSe
 
 
 async def test_search_matches_title_or_company_as_typed(jobs_service: ScraperService) -> None:
-    app = ScreensHarness(jobs_service, "jobs")
+    app = app_on(jobs_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
         await settle(pilot)
         await pilot.press("slash")
         assert app.screen.focused is app.screen.query_one("#jobs-search", Input)
@@ -120,8 +127,9 @@ async def test_search_matches_title_or_company_as_typed(jobs_service: ScraperSer
 
 
 async def test_search_with_no_match_shows_an_empty_list(jobs_service: ScraperService) -> None:
-    app = ScreensHarness(jobs_service, "jobs")
+    app = app_on(jobs_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
         await settle(pilot)
         await pilot.press("slash", *"no such thing", "enter")
         await settle(pilot)
@@ -131,8 +139,9 @@ async def test_search_with_no_match_shows_an_empty_list(jobs_service: ScraperSer
 async def test_removed_job_is_marked_with_a_text_marker(jobs_service: ScraperService) -> None:
     removed = [job for job in (await jobs_service.jobs(page_size=200))["results"] if job["removed_at"]]
     assert len(removed) == 1
-    app = ScreensHarness(jobs_service, "jobs")
+    app = app_on(jobs_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
         await settle(pilot)
         while str(removed[0]["id"]) not in {row.key.value for row in _table(app).ordered_rows}:
             await pilot.press("pagedown")
@@ -143,9 +152,28 @@ async def test_removed_job_is_marked_with_a_text_marker(jobs_service: ScraperSer
         assert set(marks.values()) == {""}
 
 
-async def test_enter_shows_every_field_of_the_job(jobs_service: ScraperService) -> None:
-    app = ScreensHarness(jobs_service, "jobs")
+async def test_a_store_change_reloads_the_page_and_keeps_the_cursor(jobs_service: ScraperService) -> None:
+    app = app_on(jobs_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("down", "down")
+        table = _table(app)
+        selected = table.ordered_rows[table.cursor_row].key.value
+        batch = jobs_service.batch_processor()
+        await batch.add_job({"title": "Fresh posting", "url": "https://elsewhere.example/2"}, "manual")
+        await batch.close()
+        app.screen.post_message(DataChanged())  # what the app posts when its poll sees the store changed
+        await settle(pilot)
+        assert "Jobs · 122" in _title(app)
+        assert cell(table, str(table.ordered_rows[0].key.value), "title") == "Fresh posting"
+        assert table.ordered_rows[table.cursor_row].key.value == selected
+
+
+async def test_enter_shows_every_field_of_the_job(jobs_service: ScraperService) -> None:
+    app = app_on(jobs_service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
         await settle(pilot)
         await pilot.press("down", "enter")
         await settle(pilot)
@@ -161,14 +189,15 @@ async def test_enter_shows_every_field_of_the_job(jobs_service: ScraperService) 
         assert isinstance(app.screen, JobsScreen)
 
 
-def _table_of(app: ScreensHarness) -> DataTable[Text]:
+def _table_of(app: ScraperTUI) -> DataTable[Text]:
     """The Jobs table under a modal."""
     return app.screen_stack[-2].query_one("#jobs-table", DataTable)
 
 
 async def test_markup_and_escapes_in_scraped_text_show_literally(jobs_service: ScraperService) -> None:
-    app = ScreensHarness(jobs_service, "jobs")
+    app = app_on(jobs_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
         await settle(pilot)
         table = _table(app)
         newest = str(table.ordered_rows[0].key.value)
@@ -181,3 +210,18 @@ async def test_markup_and_escapes_in_scraped_text_show_literally(jobs_service: S
         shown = screen_text(app)
         assert SHOWN_TRICKY in shown and "\x1b" not in shown
         assert "[bold]x[/bold]" in app.export_screenshot()
+
+
+async def test_a_wider_terminal_gives_titles_and_companies_the_room(jobs_service: ScraperService) -> None:
+    widths = {}
+    for size in ((80, 24), (120, 40)):
+        app = app_on(jobs_service)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("5")
+            await settle(pilot)
+            table = _table(app)
+            widths[size] = {key.value: column.width for key, column in table.columns.items()}
+            assert table.row_count == 20 and table.virtual_size.width <= table.size.width  # no sideways scrolling
+    assert widths[(120, 40)]["title"] > widths[(80, 24)]["title"]
+    assert widths[(120, 40)]["company"] > widths[(80, 24)]["company"]
+    assert widths[(120, 40)]["source"] == widths[(80, 24)]["source"]

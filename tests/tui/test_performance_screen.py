@@ -6,15 +6,16 @@ from rich.text import Text
 from textual.widgets import DataTable, Label, Sparkline, Static
 
 from scraper_tui.service import ScraperService
+from scraper_tui.tui.app import ScraperTUI
 from scraper_tui.tui.screens.performance import PerformanceScreen, duration, spark_text
-from tests.tui.screens_harness import ScreensHarness, cell, settle, until
+from tests.tui.screens_harness import app_on, cell, settle, until
 
 
-def _operations(app: ScreensHarness) -> DataTable[Text]:
+def _operations(app: ScraperTUI) -> DataTable[Text]:
     return app.screen.query_one("#perf-ops", DataTable)
 
 
-def _alerts(app: ScreensHarness) -> DataTable[Text]:
+def _alerts(app: ScraperTUI) -> DataTable[Text]:
     return app.screen.query_one("#perf-alerts", DataTable)
 
 
@@ -22,8 +23,9 @@ async def test_operations_show_count_timings_and_trend_of_service_calls(service:
     await service.jobs()
     await service.jobs()
     await service.sources()
-    app = ScreensHarness(service, "performance")
+    app = app_on(service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
         await settle(pilot)
         assert isinstance(app.screen, PerformanceScreen)
         table = _operations(app)
@@ -35,8 +37,9 @@ async def test_operations_show_count_timings_and_trend_of_service_calls(service:
 
 
 async def test_new_calls_show_up_while_the_screen_is_open(service: ScraperService) -> None:
-    app = ScreensHarness(service, "performance")
+    app = app_on(service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
         await settle(pilot)
         table = _operations(app)
         assert "history" not in {row.key.value for row in table.ordered_rows}
@@ -49,8 +52,9 @@ async def test_slow_operation_alerts_listed_newest_first(service: ScraperService
     await service.jobs()
     await service.sources()
     service.monitor.alerts.set_threshold("db_query", 60.0)
-    app = ScreensHarness(service, "performance")
+    app = app_on(service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
         await settle(pilot)
         table = _alerts(app)
         messages = [cell(table, str(row.key.value), "message") for row in table.ordered_rows]
@@ -61,8 +65,9 @@ async def test_slow_operation_alerts_listed_newest_first(service: ScraperService
 
 
 async def test_an_alert_that_fires_while_shown_appears(service: ScraperService) -> None:
-    app = ScreensHarness(service, "performance")
+    app = app_on(service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
         await settle(pilot)
         assert _alerts(app).row_count == 0
         service.monitor.alerts.set_threshold("db_query", 0.0)
@@ -76,8 +81,9 @@ async def test_an_alert_that_fires_while_shown_appears(service: ScraperService) 
 async def test_cache_metrics_show_hits_misses_and_rate(service: ScraperService) -> None:
     await service.stats()
     await service.stats()
-    app = ScreensHarness(service, "performance")
+    app = app_on(service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
         await settle(pilot)
         shown = str(app.screen.query_one("#perf-cache", Static).render())
         cache = service.performance()["cache"]  # the app's own start-up poll asked the stats once more
@@ -90,8 +96,9 @@ async def test_rss_and_cpu_sparklines_follow_the_samples(service: ScraperService
     sampler = service.monitor.sampler
     for _ in range(3):
         sampler.sample()
-    app = ScreensHarness(service, "performance")
+    app = app_on(service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
         await settle(pilot)
         assert app.screen.query_one("#perf-rss", Sparkline).data == sampler.history("rss")
         assert app.screen.query_one("#perf-cpu", Sparkline).data == sampler.history("cpu_percent")
@@ -100,15 +107,16 @@ async def test_rss_and_cpu_sparklines_follow_the_samples(service: ScraperService
 
 
 async def test_hidden_screen_does_no_work_and_catches_up_when_shown(service: ScraperService) -> None:
-    app = ScreensHarness(service, "performance")
+    app = app_on(service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
         await settle(pilot)
         screen = app.screen
-        await app.switch_mode("jobs")
+        await pilot.press("5")
         await settle(pilot)
         await service.history()
         assert screen._timer is not None and screen._timer._active.is_set() is False  # paused while hidden
-        await app.switch_mode("performance")
+        await pilot.press("3")
         await settle(pilot)
         assert "history" in {row.key.value for row in _operations(app).ordered_rows}
 
@@ -118,3 +126,19 @@ def test_durations_and_text_sparklines() -> None:
     assert spark_text([0, 4, 8]) == "▁▅█" and spark_text([8, 8]) == "██"
     assert spark_text([0, 0]) == "▁▁" and spark_text([]) == ""
     assert len(spark_text(list(range(30)))) == 10
+
+
+async def test_enter_on_an_alert_shows_all_of_it(service: ScraperService) -> None:
+    service.monitor.alerts.set_threshold("db_query", 0.0)
+    await service.sources()
+    service.monitor.alerts.set_threshold("db_query", 60.0)
+    app = app_on(service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        app.screen.query_one("#perf-alerts", DataTable).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        (notification,) = list(app._notifications)
+        stored = (await service.alerts())[0]
+        assert notification.message == stored["message"] and notification.title == "slow_operation"

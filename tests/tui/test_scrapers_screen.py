@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from textual.widgets import DataTable
 
 from scraper_tui.demo import DemoBoard
 from scraper_tui.service import ScraperService
+from scraper_tui.tui.app import ScraperTUI
 from scraper_tui.tui.screens.scrapers import ScrapersScreen, progress_text
+from scraper_tui.tui.screens.stats import StatsScreen
 from tests.runs.conftest import demo_config
-from tests.tui.screens_harness import ScreensHarness, cell, settle, until
+from tests.tui.screens_harness import app_on, cell, screen_text, settle, until
 
 
 @pytest.fixture
@@ -28,7 +31,7 @@ async def demo_service(board: DemoBoard, db_path: Path) -> AsyncIterator[Scraper
         yield service
 
 
-def _table(app: ScreensHarness) -> DataTable[Text]:
+def _table(app: ScraperTUI) -> DataTable[Text]:
     return app.screen.query_one("#scrapers-table", DataTable)
 
 
@@ -40,8 +43,9 @@ async def _select(pilot, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_each_scraper_with_enabled_state_and_last_run(demo_service: ScraperService) -> None:
-    app = ScreensHarness(demo_service, "scrapers")
+    app = app_on(demo_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
         await settle(pilot)
         assert isinstance(app.screen, ScrapersScreen)
         table = _table(app)
@@ -55,8 +59,9 @@ async def test_r_runs_the_selected_scraper_with_live_progress_then_completion(
     demo_service: ScraperService, board: DemoBoard
 ) -> None:
     board.faults.slow("signature", 0.1)  # slow enough for progress to be seen before the end
-    app = ScreensHarness(demo_service, "scrapers")
+    app = app_on(demo_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
         await settle(pilot)
         await _select(pilot, "signature")
         await pilot.press("r")
@@ -71,12 +76,17 @@ async def test_r_runs_the_selected_scraper_with_live_progress_then_completion(
         assert cell(table, "signature", "progress") == "—"
         stats = await demo_service.stats()
         assert stats["completed_runs"] == 1 and stats["jobs_by_source"] == {"signature": 60}
+        await pilot.press("1")  # and the Stats screen says so
+        await settle(pilot)
+        assert isinstance(app.screen, StatsScreen)
+        assert re.search(r"Completed\s+1\b", screen_text(app)) and "signature" in screen_text(app)
 
 
 async def test_x_cancels_the_selected_scrapers_run(demo_service: ScraperService, board: DemoBoard) -> None:
     board.faults.slow("signature", 0.3)
-    app = ScreensHarness(demo_service, "scrapers")
+    app = app_on(demo_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
         await settle(pilot)
         await _select(pilot, "signature")
         await pilot.press("r")
@@ -92,8 +102,9 @@ async def test_x_cancels_the_selected_scrapers_run(demo_service: ScraperService,
 
 
 async def test_x_is_dimmed_when_the_selected_scraper_is_not_running(demo_service: ScraperService) -> None:
-    app = ScreensHarness(demo_service, "scrapers")
+    app = app_on(demo_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
         await settle(pilot)
         assert app.screen.check_action("cancel", ()) is None
         assert app.screen.check_action("run", ()) is True
@@ -103,8 +114,9 @@ async def test_x_is_dimmed_when_the_selected_scraper_is_not_running(demo_service
 
 
 async def test_e_disables_then_enables_the_selected_scraper(demo_service: ScraperService) -> None:
-    app = ScreensHarness(demo_service, "scrapers")
+    app = app_on(demo_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
         await settle(pilot)
         await _select(pilot, "indigo")
         await pilot.press("e")
@@ -120,8 +132,9 @@ async def test_e_disables_then_enables_the_selected_scraper(demo_service: Scrape
 
 async def test_a_run_started_elsewhere_shows_up_live(demo_service: ScraperService, board: DemoBoard) -> None:
     board.faults.slow("flygosh", 0.1)
-    app = ScreensHarness(demo_service, "scrapers")
+    app = app_on(demo_service)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
         await settle(pilot)
         run_id = await demo_service.start_run("flygosh", trigger="schedule")
         table = _table(app)
