@@ -93,6 +93,7 @@ class PerformanceScreen(Screen[None]):
         self._alert_texts: dict[str, dict[str, Any]] = {}
         self._alerts: list[dict[str, Any]] = []
         self._message_width = 0
+        self._texts: dict[str, str] = {}
         self._alert_mark: tuple[int, str | None] | None = None
         """Count and newest time of the monitor's in-memory alerts when the stored ones were last read."""
         self._timer: Timer | None = None
@@ -180,7 +181,9 @@ class PerformanceScreen(Screen[None]):
             self._operations[name] = cells
         if added:
             table.sort("op", key=lambda name: name.plain)
-        table.border_title = f"Operations · {len(operations)}"
+        title = f"Operations · {len(operations)}"
+        if table.border_title != title:  # setting it repaints, even to the same text
+            table.border_title = title
 
     @staticmethod
     def _cell(key: str, value: str) -> Text:
@@ -196,18 +199,27 @@ class PerformanceScreen(Screen[None]):
         # Sparkline.data is compared by equality; service.system() hands out fresh lists.
         self.query_one("#perf-rss", Sparkline).data = history["rss"]
         self.query_one("#perf-cpu", Sparkline).data = history["cpu_percent"]
-        self.query_one("#perf-rss-label", Label).update(f"RSS {_megabytes(latest.get('rss'))}")
         cpu = latest.get("cpu_percent")
-        self.query_one("#perf-cpu-label", Label).update("CPU —" if cpu is None else f"CPU {cpu:.1f}%")
+        self._set_text("#perf-rss-label", f"RSS {_megabytes(latest.get('rss'))}")
+        self._set_text("#perf-cpu-label", "CPU —" if cpu is None else f"CPU {cpu:.1f}%")
+        subtitle = f"{system['runs_running']} running · {system['requests_in_flight']} in flight"
         side = self.query_one("#perf-side")
-        side.border_subtitle = f"{system['runs_running']} running · {system['requests_in_flight']} in flight"
+        if side.border_subtitle != subtitle:
+            side.border_subtitle = subtitle
 
     def _show_cache(self, cache: dict[str, Any]) -> None:
-        self.query_one("#perf-cache", Static).update(
+        self._set_text(
+            "#perf-cache",
             f"Cache {cache['hit_rate']:.1f}% hits\n"
             f"{cache['hits']} hit · {cache['misses']} miss\n"
-            f"size {cache['size']} · {cache['evictions']} evicted"
+            f"size {cache['size']} · {cache['evictions']} evicted",
         )
+
+    def _set_text(self, selector: str, text: str) -> None:
+        """Update a Static only when its text changed: an idle screen repaints nothing."""
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self.query_one(selector, Static).update(text)
 
     # -- alerts ---
 
