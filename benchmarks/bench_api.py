@@ -47,9 +47,9 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_store import generate  # noqa: E402  (a sibling script, not a package)
+from bench_store import generate  # a sibling script, not a package
 
-from scraper_tui.store import Store, records  # noqa: E402
+from scraper_tui.store import Store, records
 
 STATS = "/api/scraper/stats/"
 
@@ -183,13 +183,14 @@ async def wrk(url: str, clients: int, seconds: float) -> dict[str, float]:
 
 
 async def measure(url: str, label: str, args: argparse.Namespace) -> None:
+    snapshot: list[object] = []
     async with aiohttp.ClientSession() as session:
+
+        async def warmed() -> None:
+            snapshot[:] = [await cache_counts(session, url), await handler_totals(session, url)]
+
         for kind, interval in (("paced", args.interval), ("closed", None)):
             for clients in (50, 200):
-                snapshot: list[object] = []
-
-                async def warmed() -> None:
-                    snapshot[:] = [await cache_counts(session, url), await handler_totals(session, url)]
 
                 result = await load(url, clients, requests=args.requests, seconds=args.seconds, interval=interval,
                                     warmed=warmed)  # fmt: skip

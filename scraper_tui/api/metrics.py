@@ -28,7 +28,7 @@ def _escape_help(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\n", "\\n")
 
 
-def format_value(value: float | int | None) -> str:
+def format_value(value: float | None) -> str:
     if value is None:
         return "NaN"
     if isinstance(value, bool):

@@ -49,13 +49,13 @@ SCHEMAS: dict[str, Any] = {
             "trigger": _STR, "started_at": _NULLABLE_STR, "finished_at": _NULLABLE_STR,
             "execution_time": _NULLABLE_NUM, "pages_scraped": _INT, "jobs_found": _INT, "jobs_created": _INT,
             "jobs_updated": _INT, "errors": _INT,
-        },  # fmt: skip
+        },
         "additionalProperties": True,
     },
     "Stats": {
         "type": "object",
         "required": ["total_runs", "completed_runs", "failed_runs", "success_rate", "avg_execution_time",
-                     "jobs_by_source", "recent_jobs", "cached_at"],  # fmt: skip
+                     "jobs_by_source", "recent_jobs", "cached_at"],
         "properties": {
             "total_runs": _INT,
             "completed_runs": _INT,
@@ -76,7 +76,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "count": _INT, "page": _INT, "page_size": _INT, "num_pages": _INT,
             "results": {"type": "array", "items": _ref("RunSummary")},
-        },  # fmt: skip
+        },
     },
     "ScraperConfig": {
         "type": "object",
@@ -128,7 +128,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [
             _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number; past the end is a 400."),
             _query("page_size", {"type": "integer", "minimum": 1, "maximum": 200},
-                   "Runs per page (default: the page_size setting, 20)."),  # fmt: skip
+                   "Runs per page (default: the page_size setting, 20)."),
             _query("scraper", _STR, "Only this scraper's runs."),
             _query("status", {"type": "string", "enum": RUN_STATUSES}, "Only runs with this status."),
         ],
@@ -153,7 +153,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                     "headers": {"Location": {"schema": _STR, "description": "The run's detail URL."}}},
             "404": _json("No scraper of that name.", _ref("Error")),
             "409": _json("It is already running (here or in another process); `run_id` is that run.", _ref("Error")),
-        },  # fmt: skip
+        },
     },
     ("GET", "/api/scraper/runs/{run_id}/"): {
         "summary": "One run: counters, details (HTTP statuses, latency, coverage), alerts and log.",
@@ -189,7 +189,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {
             "200": {"description": "Prometheus text format 0.0.4.",
                     "content": {"text/plain; version=0.0.4": {"schema": _STR}}},
-        },  # fmt: skip
+        },
     },
 }
 
