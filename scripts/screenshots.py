@@ -24,8 +24,8 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scraper_tui.tui.app import ScraperTUI  # noqa: E402
-from tests.tui.sample_data import build_sample_database, open_sample_service  # noqa: E402
+from scraper_tui.tui.app import ScraperTUI
+from tests.tui.sample_data import build_sample_database, open_sample_service
 
 SHOTS: dict[str, tuple[str, ...]] = {
     "stats": (),

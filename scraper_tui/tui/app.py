@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, HelpPanel
 from textual.worker import Worker, WorkerState
@@ -146,7 +147,7 @@ class ScraperTUI(App[int]):
     async def on_mount(self) -> None:
         self.service.subscribe(self._on_run_event)
         self.screen_change_signal.subscribe(self, self._on_screen_change)
-        self._dress(self.screen)
+        await self._dress(self.screen)
         self._install_signal_handlers()
         if self.monitoring:
             await self.service.start_monitoring()
@@ -179,7 +180,7 @@ class ScraperTUI(App[int]):
     def _hang_up(self) -> None:
         """The terminal is gone: leave quietly (the caller closes the service, which records running runs)."""
         self.hung_up = True
-        self.exit(HANGUP_EXIT)
+        self.exit(return_code=HANGUP_EXIT)
 
     def _terminal_lost(self) -> bool:
         if self.is_headless:
@@ -193,29 +194,28 @@ class ScraperTUI(App[int]):
     # -- chrome ------------------------------------------------------------------
 
     def _on_screen_change(self, screen: Screen[Any]) -> None:
-        self._dress(screen)
+        # Dressed in a message of the app's own: its end runs the callbacks the new widgets queued on the
+        # app (the Header's title watchers), which would otherwise wait for the next app message and could
+        # find their Header gone at shutdown.
+        self.call_later(self._dress, screen)
 
-    def _dress(self, screen: Screen[Any]) -> None:
+    async def _dress(self, screen: Screen[Any]) -> None:
         """Give a full screen the Header, MetricsPane and Footer it does not compose itself."""
-        if isinstance(screen, ModalScreen):
+        if isinstance(screen, ModalScreen) or not screen.is_attached:
             return
-        added = False
-        if not screen.query(Header):
-            screen.mount(Header(), before=0 if screen.children else None)
-            added = True
-        if not screen.query(MetricsPane):
-            screen.mount(MetricsPane())
-            added = True
-        if not screen.query(Footer):
-            screen.mount(Footer(show_command_palette=False))  # ctrl+p still works; `?` lists it
-            added = True
-        if added:
+        missing = {kind for kind in (Header, MetricsPane, Footer) if not screen.query(kind)}
+        if Header in missing:
+            await screen.mount(Header(), before=0 if screen.children else None)
+        if MetricsPane in missing:
+            await screen.mount(MetricsPane())
+        if Footer in missing:
+            await screen.mount(Footer(show_command_palette=False))  # ctrl+p still works; `?` lists it
             # A Footer mounted after the screen's first binding update draws on the next one.
-            screen.call_after_refresh(screen.refresh_bindings)
+            screen.refresh_bindings()
         for pane in screen.query(MetricsPane):
             pane.display = self.show_metrics
-            if self.show_metrics:
-                self.call_after_refresh(self.refresh_metrics)
+        if self.show_metrics:
+            self.call_after_refresh(self.refresh_metrics)
 
     # -- run events and polling ----------------------------------------------------
 
@@ -234,7 +234,7 @@ class ScraperTUI(App[int]):
             return
         try:
             answer = await self.service.stats()
-        except Exception as error:  # a locked or vanished database: say so, keep running
+        except Exception as error:  # noqa: BLE001 - a locked or vanished database: say so, keep running
             self.notify(f"could not read stats: {plain(error)}", severity="error", timeout=5)
             return
         # Cached answers are the same object; a new one means the data changed (or the TTL ran out).
@@ -249,7 +249,7 @@ class ScraperTUI(App[int]):
             return
         try:
             pane = self.screen.query_one(MetricsPane)
-        except Exception:  # a modal screen, or one not dressed yet
+        except NoMatches:  # a modal screen, or one not dressed yet
             return
         if not pane.display:
             return

@@ -54,7 +54,7 @@ def seconds(value: float | None) -> str:
         return "-"
     if value < 60:
         return f"{value:.1f} s"
-    minutes, secs = divmod(int(round(value)), 60)
+    minutes, secs = divmod(round(value), 60)
     if minutes < 60:
         return f"{minutes} m {secs} s"
     hours, minutes = divmod(minutes, 60)

@@ -69,7 +69,7 @@ def _details(scraper_index: int, n: int, status: str) -> dict[str, Any]:
         "latency_p50": 0.012 + 0.001 * scraper_index,
         "latency_p95": 0.048 + 0.002 * n,
         "field_coverage": {"title": 1.0, "url": 1.0, "company": 0.95 - 0.05 * scraper_index, "location": 0.8,
-                           "posted_at": 0.0 if status == "failed" else 0.9},  # fmt: skip
+                           "posted_at": 0.0 if status == "failed" else 0.9},
         "peak_rss": (60 + n) * 2**20,
         "stopped_by": "end" if status == "completed" else "error",
     }
@@ -93,7 +93,7 @@ def _add_runs(conn: Any) -> list[int]:
                 complete=status == "completed", details=_details(index, n, status), heartbeat_at=started,
             )  # fmt: skip
             log = [
-                (started, "info", f"started {name} ({SCRAPERS[index]} board)"),
+                (started, "info", f"started {name} ({name} board)"),
                 (started + timedelta(seconds=1), "info", f"page 1: {min(found, 10)} jobs"),
             ]
             if status != "completed":

@@ -44,7 +44,7 @@ def column(table: RunTable, key: str) -> list[str]:
 async def test_history_shows_the_first_page_newest_first(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen, table = await open_history(app, pilot)
+        _screen, table = await open_history(app, pilot)
         assert table.run_ids == list(range(45, 25, -1))  # page size 20 from the settings
         assert str(table.border_subtitle) == "page 1 of 3 · 45 runs"
 
@@ -130,7 +130,7 @@ async def test_a_filter_goes_back_to_the_first_page(make_app: MakeApp) -> None:
 async def test_enter_opens_the_selected_runs_details(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        screen, table = await open_history(app, pilot)
+        screen, _table = await open_history(app, pilot)
         await pilot.press("down", "down")  # run 43
         await pilot.press("enter")
         await settle(app, pilot)

@@ -10,12 +10,12 @@ run's details.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -56,7 +56,7 @@ class HistoryScreen(Screen[None]):
         border: round $border;
     }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: the table would otherwise take PageDown/PageUp to scroll within the page.
         Binding("pageup", "page(-1)", "Prev page", tooltip="The previous (newer) page of runs", priority=True,
                 id="history.prev_page", group=_PAGES),

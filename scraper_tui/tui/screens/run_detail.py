@@ -7,14 +7,14 @@ or `q` closes it; the screen below reloads when it is shown again.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -141,7 +141,7 @@ class RunDetailScreen(ModalScreen[None]):
         padding: 0 1;
     }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", tooltip="Back to the list", id="run_detail.close"),
         Binding("q", "dismiss", "Close", show=False, id="run_detail.close_q"),
     ]

@@ -8,13 +8,13 @@ it redraws only what changed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Static
@@ -54,7 +54,7 @@ class StatsScreen(Screen[None]):
 
     CSS_PATH = "stats.tcss"
     SUB_TITLE = "Stats"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Reload", tooltip="Read the stats again (through the cache)", id="stats.reload",
                 show=False),
         Binding("enter", "open_run", "Details", tooltip="Open the selected run", id="stats.open", priority=True),
