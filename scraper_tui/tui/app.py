@@ -31,9 +31,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, HelpPanel
 from textual.worker import Worker, WorkerState
@@ -223,9 +224,9 @@ class ScraperTUI(App[int]):
         """Called by the run manager on this loop: hand the event to the screen the user sees."""
         if event.kind == "alert":
             self._run_alert = {"time": event.time.isoformat(), **event.data}
-        self.screen.post_message(RunUpdate(event))
+        self._tell_screen(RunUpdate(event))
         if event.kind == "finished":
-            self.screen.post_message(DataChanged())
+            self._tell_screen(DataChanged())
 
     async def _tick(self) -> None:
         """Once a second: did the store change (here or in another process)? Refresh the metrics pane."""
@@ -239,9 +240,17 @@ class ScraperTUI(App[int]):
             return
         # Cached answers are the same object; a new one means the data changed (or the TTL ran out).
         if self._last_stats is not None and answer is not self._last_stats:
-            self.screen.post_message(DataChanged())
+            self._tell_screen(DataChanged())
         self._last_stats = answer
         self.refresh_metrics()
+
+    def _tell_screen(self, message: Message) -> None:
+        """Post to the screen the user sees; nothing once the screens are gone (shutting down)."""
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return
+        screen.post_message(message)
 
     def refresh_metrics(self) -> None:
         """Show the latest numbers in the active screen's metrics pane, if it is shown (the timer calls this)."""
@@ -249,7 +258,7 @@ class ScraperTUI(App[int]):
             return
         try:
             pane = self.screen.query_one(MetricsPane)
-        except NoMatches:  # a modal screen, or one not dressed yet
+        except (NoMatches, ScreenStackError):  # a modal screen, one not dressed yet, or shutting down
             return
         if not pane.display:
             return
