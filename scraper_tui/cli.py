@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run the enabled scrapers (or the named ones) headless, report and exit")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="with --run: one JSON object per line on stdout")
     parser.add_argument("--fail-on-alert", action="store_true", help="with --run: exit 1 when an alert fired")
+    parser.add_argument("--serve", type=_whole_number, default=None, metavar="PORT",
+                        help="with the app: also serve the JSON API on 127.0.0.1:PORT while it is open")  # fmt: skip
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     stats = commands.add_parser("stats", help="print run and job statistics")
@@ -107,6 +109,10 @@ def _check(args: argparse.Namespace, config: Config) -> None:
     """Everything that can be refused before the database is touched."""
     if args.run is not None and args.command:
         raise UsageError("--run cannot be combined with a command")
+    if args.serve is not None and (args.run is not None or args.command):
+        raise UsageError("--serve goes with the app; for the JSON service alone use `scraper-tui serve`")
+    if args.serve is not None and not 0 <= args.serve <= 65535:
+        raise UsageError(f"--serve needs a port from 0 to 65535, got {args.serve}")
     for name in args.run or ():
         config.scraper(name)  # ConfigError naming the known scrapers
     if args.command == "history":
@@ -187,11 +193,14 @@ def _load_config(args: argparse.Namespace, board_url: str | None) -> Config:
 async def _command(service: ScraperService, args: argparse.Namespace, config: Config) -> int:
     from scraper_tui import headless
 
-    if args.run is not None or (args.demo and not args.command):
+    if args.run is not None:
         names = args.run or [scraper.name for scraper in config.enabled_scrapers()]
         mode = "json" if args.json else "tty" if sys.stdout.isatty() else "plain"
         await service.prune()
         return await headless.run_scrapers(service, names, mode=mode, fail_on_alert=args.fail_on_alert)
+    if not args.command:
+        await service.prune()
+        return await _app(service, args.serve)
     if args.command == "history":
         if args.run_id is not None:
             return await headless.show_run(service, args.run_id, args.json)
@@ -214,6 +223,26 @@ async def _command(service: ScraperService, args: argparse.Namespace, config: Co
     return await headless.show_stats(service, as_json=getattr(args, "json", False))
 
 
+async def _app(service: ScraperService, serve_port: int | None) -> int:
+    """The Textual app; with --serve the JSON service runs beside it on 127.0.0.1 while it is open."""
+    from scraper_tui.tui.app import run_app
+
+    if serve_port is None:
+        return await run_app(service)
+    from scraper_tui.api import serve_api
+
+    listening = asyncio.Event()
+    serving = asyncio.ensure_future(serve_api(service, "127.0.0.1", serve_port, ready=lambda _url: listening.set()))
+    await asyncio.wait({serving, asyncio.ensure_future(listening.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    if serving.done():  # it could not listen: say so before any screen appears
+        raise UsageError(f"cannot serve on 127.0.0.1:{serve_port}: {serving.exception()}")
+    try:
+        return await run_app(service)
+    finally:
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+
+
 async def _main(args: argparse.Namespace) -> int:
     from scraper_tui.config import ConfigError
     from scraper_tui.store import StoreError
@@ -233,7 +262,7 @@ async def _main(args: argparse.Namespace) -> int:
         async with service:
             try:
                 return await _command(service, args, config)
-            except (ValueError, LookupError) as err:
+            except (ValueError, LookupError, UsageError) as err:
                 return _fail(str(err).strip("'\""))
 
 
