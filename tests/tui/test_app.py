@@ -13,7 +13,7 @@ from scraper_tui.tui.app import ScraperTUI
 from scraper_tui.tui.screens.history import HistoryScreen
 from scraper_tui.tui.screens.stats import StatsScreen
 from scraper_tui.tui.widgets.metrics_pane import MetricsPane, metrics_text
-from tests.tui.sample_data import open_sample_service
+from tests.tui.sample_data import open_sample_service, sample_config
 
 MakeApp = Callable[..., ScraperTUI]
 
@@ -201,6 +201,22 @@ async def test_the_app_works_without_colour_and_with_256_colours(
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "failed" in screen_text(app)
+
+
+async def test_an_app_from_a_database_opens_its_service_and_closes_it_on_quit(sample_db: Path) -> None:
+    app = ScraperTUI.from_database(sample_db, sample_config(sample_db), interval=None, monitoring=False)
+    closed: list[bool] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert (await app.service.stats())["total_runs"] == 45
+        close = app.service.close
+
+        async def recorded_close() -> None:
+            closed.append(True)
+            await close()
+
+        app.service.close = recorded_close  # type: ignore[method-assign]
+        await pilot.press("q")
+    assert closed == [True]
 
 
 def test_an_app_needs_exactly_one_way_to_its_service() -> None:
