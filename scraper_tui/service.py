@@ -240,6 +240,14 @@ class ScraperService:
         with self.monitor.profile("alert_counts", category="db_query"):
             return await self.store.run_read(browse.alert_counts)
 
+    def data_version(self) -> int | None:
+        """A number that moves whenever the database changes (any process); None when unknown.
+
+        Asking costs microseconds and touches no cache counters, so a screen
+        can poll it every second to know when to reload.
+        """
+        return self.store.data_version()
+
     def invalidate_cache(self) -> None:
         """The guide's manual invalidation: the next answers are read from the store."""
         self.cache.invalidate_all_stats()

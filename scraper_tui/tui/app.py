@@ -115,7 +115,8 @@ class ScraperTUI(App[int]):
         self.schedules = schedules
         self.show_metrics = True
         """Whether the metrics pane is shown (toggled by `m`, on every screen)."""
-        self._last_stats: dict[str, Any] | None = None
+        self._last_version: int | None = None
+        """The database's data_version at the last poll (or the cached stats' identity)."""
         self._run_alert: dict[str, Any] | None = None
         self._stored_alert: dict[str, Any] | None = None
         self.hung_up = False
@@ -142,8 +143,8 @@ class ScraperTUI(App[int]):
         # Load comes before the first screen is composed, so screens always find an open service.
         if self._service is None and self._opener is not None:
             self._service = await self._opener()
-        # Warm the cache, so the first screen reads from memory; this answer is the baseline for polling.
-        self._last_stats = await self.service.stats()
+        # Warm the cache, so the first screen reads from memory.
+        await self.service.stats()
 
     async def on_mount(self) -> None:
         self.service.subscribe(self._on_run_event)
@@ -234,14 +235,17 @@ class ScraperTUI(App[int]):
             self._hang_up()
             return
         try:
-            answer = await self.service.stats()
+            # SQLite's data_version moves with every commit, from any process, and reading it
+            # costs microseconds; other stores fall back to whether the cached stats were renewed.
+            version = self.service.data_version()
+            if version is None:
+                version = id(await self.service.stats())
         except Exception as error:  # noqa: BLE001 - a locked or vanished database: say so, keep running
-            self.notify(f"could not read stats: {plain(error)}", severity="error", timeout=5)
+            self.notify(f"could not read the database: {plain(error)}", severity="error", timeout=5)
             return
-        # Cached answers are the same object; a new one means the data changed (or the TTL ran out).
-        if self._last_stats is not None and answer is not self._last_stats:
+        if self._last_version is not None and version != self._last_version:
             self._tell_screen(DataChanged())
-        self._last_stats = answer
+        self._last_version = version
         self.refresh_metrics()
 
     def _tell_screen(self, message: Message) -> None:
