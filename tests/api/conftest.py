@@ -16,26 +16,17 @@ import pytest
 
 from scraper_tui.api import serve_api
 from scraper_tui.config import load_config
-from scraper_tui.demo import DemoBoard, write_demo_config
+from scraper_tui.demo import DemoBoard
 from scraper_tui.service import ScraperService
+from tests.conftest import write_quick_demo_config
 
-SETTINGS = "flush_interval = 0.2\nbackoff = 0.01\nmax_retry_after = 0.2\n"
 TOKEN = "s3cret-token"
-
-
-@pytest.fixture
-async def board() -> AsyncIterator[DemoBoard]:
-    async with DemoBoard(postings_per_source=60) as running:
-        yield running
 
 
 @pytest.fixture
 def config_path(board: DemoBoard, tmp_path: Path) -> Path:
     """The demo config as a file (the command line reads the same one), with quick retries."""
-    path = tmp_path / "scrapers.toml"
-    write_demo_config(path, board.url)
-    path.write_text(path.read_text().replace("[settings]\n", f"[settings]\n{SETTINGS}", 1))
-    return path
+    return write_quick_demo_config(board, tmp_path / "scrapers.toml")
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from scraper_tui.demo import DemoBoard, write_demo_config
-
-SETTINGS = "flush_interval = 0.2\nbackoff = 0.01\nmax_retry_after = 0.2\n"
+from scraper_tui.demo import DemoBoard
+from tests.conftest import write_quick_demo_config
 
 
 @pytest.fixture
@@ -25,11 +24,7 @@ async def board() -> DemoBoard:
 
 @pytest.fixture
 def config(board: DemoBoard, tmp_path: Path) -> Path:
-    path = tmp_path / "scrapers.toml"
-    write_demo_config(path, board.url)
-    text = path.read_text().replace("[settings]\n", f"[settings]\n{SETTINGS}", 1)
-    path.write_text(text)
-    return path
+    return write_quick_demo_config(board, tmp_path / "scrapers.toml")
 
 
 async def cli(*args: str, cwd: Path) -> tuple[int, str, str]:

@@ -12,7 +12,8 @@ from scraper_tui.demo import DemoBoard
 from scraper_tui.runs import RunRefused
 from scraper_tui.service import ScraperService
 from scraper_tui.store import records
-from tests.runs.conftest import Recorder, demo_config
+from tests.conftest import demo_config
+from tests.runs.conftest import Recorder
 
 
 async def run_once(service: ScraperService, name: str) -> dict:

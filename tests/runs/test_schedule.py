@@ -9,7 +9,7 @@ from scraper_tui.demo import DemoBoard
 from scraper_tui.runs.schedule import Scheduler
 from scraper_tui.service import ScraperService
 from scraper_tui.store import records
-from tests.runs.conftest import demo_config
+from tests.conftest import demo_config
 
 
 class Clock:

@@ -15,18 +15,12 @@ from scraper_tui.tui.app import ScraperTUI
 from scraper_tui.tui.messages import DataChanged
 from scraper_tui.tui.screens.job_detail import JobDetailScreen
 from scraper_tui.tui.screens.jobs import JobsScreen
-from tests.runs.conftest import demo_config
+from tests.conftest import demo_config
 from tests.tui.screens_harness import app_on, cell, screen_text, settle
 
 TRICKY = "[bold]x[/bold]\x1b[31m"
 SHOWN_TRICKY = "[bold]x[/bold]\u241b[31m"
 """The tricky title as the screen must show it: the markup as text, ESC as its control picture."""
-
-
-@pytest.fixture
-async def board() -> AsyncIterator[DemoBoard]:
-    async with DemoBoard(postings_per_source=60) as running:
-        yield running
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -15,20 +12,7 @@ from scraper_tui.service import ScraperService
 from scraper_tui.tui.app import ScraperTUI
 from scraper_tui.tui.screens.scrapers import ScrapersScreen, progress_text
 from scraper_tui.tui.screens.stats import StatsScreen
-from tests.runs.conftest import demo_config
 from tests.tui.screens_harness import app_on, cell, screen_text, settle, until
-
-
-@pytest.fixture
-async def board() -> AsyncIterator[DemoBoard]:
-    async with DemoBoard(postings_per_source=60) as running:
-        yield running
-
-
-@pytest.fixture
-async def demo_service(board: DemoBoard, db_path: Path) -> AsyncIterator[ScraperService]:
-    async with await ScraperService.open(config=demo_config(board, db_path)) as service:
-        yield service
 
 
 def _table(app: ScraperTUI) -> DataTable[Text]:
