@@ -199,7 +199,6 @@ async def _command(service: ScraperService, args: argparse.Namespace, config: Co
         await service.prune()
         return await headless.run_scrapers(service, names, mode=mode, fail_on_alert=args.fail_on_alert)
     if not args.command:
-        await service.prune()
         return await _app(service, args.serve)
     if args.command == "history":
         if args.run_id is not None:

@@ -98,12 +98,15 @@ class ScraperTUI(App[int]):
         interval: float | None = 1.0,
         monitoring: bool = True,
         schedules: bool = False,
+        upkeep: bool = False,
     ) -> None:
         """`service` is used as it is and left open; with `opener` the app opens and closes its own.
 
         interval: seconds between polls of the store and metrics refreshes (None: never, for snapshots).
         monitoring: start the system sampler (RSS, CPU) at start.
         schedules: run scrapers with `every` on their interval while the app is open.
+        upkeep: once the first screen is up, prune runs past retention and load the scraping
+            stack, both in the background, so neither delays the first screen nor stalls a run.
         """
         if (service is None) == (opener is None):
             raise ValueError("give ScraperTUI either an open service or an opener")
@@ -113,6 +116,7 @@ class ScraperTUI(App[int]):
         self.interval = interval
         self.monitoring = monitoring
         self.schedules = schedules
+        self.upkeep = upkeep
         self.show_metrics = True
         """Whether the metrics pane is shown (toggled by `m`, on every screen)."""
         self._last_version: int | None = None
@@ -155,6 +159,9 @@ class ScraperTUI(App[int]):
             await self.service.start_monitoring()
         if self.schedules:
             await self.service.start_schedules()
+        if self.upkeep:
+            self.run_worker(self.service.prune(), name="prune", exit_on_error=False)
+            self.run_worker(self.service.prepare_runs(), name="preload", exit_on_error=False)
         self._load_latest_alert()
         if self.interval:
             await self._tick()
@@ -324,7 +331,7 @@ async def run_app(service: ScraperService, *, schedules: bool = True) -> int:
     The caller owns the service and closes it afterwards, which cancels and
     records any run still going and flushes what was buffered.
     """
-    app = ScraperTUI(service, schedules=schedules)
+    app = ScraperTUI(service, schedules=schedules, upkeep=True)
     await app.run_async()
     if app.hung_up:
         return HANGUP_EXIT
