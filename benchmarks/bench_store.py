@@ -79,68 +79,80 @@ def _raw_rows(jobs: list[dict[str, str]], source: str) -> list[tuple[object, ...
     return rows
 
 
-async def bench_writes(directory: Path, rows: int, batch_size: int) -> dict[str, float]:
-    jobs = [posting(n, "signature") for n in range(rows)]
-
-    store = await fresh_store(directory, "batch")
+async def _batch_rate(directory: Path, name: str, jobs: list[dict[str, str]], batch_size: int) -> float:
+    store = await fresh_store(directory, name)
     started = time.perf_counter()
     async with BatchProcessor(store, batch_size=batch_size, flush_interval=60) as batch:
         for job in jobs:
             await batch.add_job(job, "signature")
-    batch_rate = rows / (time.perf_counter() - started)
+    rate = len(jobs) / (time.perf_counter() - started)
     await store.close()
+    return rate
 
-    store = await fresh_store(directory, "raw")
+
+async def _raw_rate(directory: Path, name: str, jobs: list[dict[str, str]], batch_size: int, *, prebuilt: bool) -> float:
+    """Raw executemany upserts into the same table.
+
+    The baseline writes the same rows with nothing in between: it turns each
+    dict into a tuple (with the same JSON and content hash, so the table ends
+    up identical) and upserts them by executemany. It tells nothing apart: no
+    created/updated counts, no roll-ups. With `prebuilt` the tuples are made
+    before the clock starts: the database alone.
+    """
+    store = await fresh_store(directory, name)
     await store.close()
-    conn = raw_connection(directory / "raw.db")
-    # The baseline writes the same rows to the same table with nothing in
-    # between: it turns each dict into a tuple (with the same JSON and content
-    # hash, so the table ends up identical) and upserts them by executemany.
-    # It tells nothing apart: no created/updated counts, no roll-ups.
+    conn = raw_connection(directory / f"{name}.db")
+    prepared_all = _raw_rows(jobs, "signature") if prebuilt else []
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     started = time.perf_counter()
-    for start in range(0, rows, batch_size):
-        prepared = []
-        for job in jobs[start : start + batch_size]:
-            values = tuple(job[k] for k in JOB_COLUMNS)
-            data = data_json(job)
-            prepared.append(("signature", job["external_id"], *values, data, content_hash(values, data),
-                             now, now, None, None))  # fmt: skip
+    for start in range(0, len(jobs), batch_size):
+        if prebuilt:
+            prepared = prepared_all[start : start + batch_size]
+        else:
+            prepared = []
+            for job in jobs[start : start + batch_size]:
+                values = tuple(job[k] for k in JOB_COLUMNS)
+                data = data_json(job)
+                prepared.append(("signature", job["external_id"], *values, data, content_hash(values, data),
+                                 now, now, None, None))  # fmt: skip
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(RAW_UPSERT, prepared)
         conn.execute("COMMIT")
-    raw_rate = rows / (time.perf_counter() - started)
+    rate = len(jobs) / (time.perf_counter() - started)
     conn.close()
+    return rate
 
-    # The database alone: tuples made before the clock starts.
-    store = await fresh_store(directory, "db_only")
-    await store.close()
-    conn = raw_connection(directory / "db_only.db")
-    prepared_all = _raw_rows(jobs, "signature")
-    started = time.perf_counter()
-    for start in range(0, rows, batch_size):
-        conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(RAW_UPSERT, prepared_all[start : start + batch_size])
-        conn.execute("COMMIT")
-    db_only_rate = rows / (time.perf_counter() - started)
-    conn.close()
 
-    store = await fresh_store(directory, "orm")
-    await store.close()
+def _orm_rate(directory: Path, jobs: list[dict[str, str]]) -> float:
+    """One ORM add and commit per row, as the guide's starting point did."""
     engine = create_engine(f"sqlite:///{directory / 'orm.db'}")
-    orm_rows = max(200, rows // 50)
     now = datetime.now(UTC)
     started = time.perf_counter()
     with Session(engine) as session:
-        for job in jobs[:orm_rows]:
+        for job in jobs:
             values = {k: job[k] for k in JOB_COLUMNS}
             session.add(Job(source="signature", external_id=job["external_id"], data={"salary": job["salary"]},
                             content_hash=content_hash(tuple(values.values()), data_json(job)), first_seen_at=now,
                             last_seen_at=now, **values))  # fmt: skip
             session.commit()
-    orm_rate = orm_rows / (time.perf_counter() - started)
+    rate = len(jobs) / (time.perf_counter() - started)
     engine.dispose()
-    return {"batch": batch_rate, "raw": raw_rate, "db_only": db_only_rate, "orm": orm_rate, "orm_rows": orm_rows}
+    return rate
+
+
+async def bench_writes(directory: Path, rows: int, batch_size: int, rounds: int = 3) -> dict[str, float]:
+    """Medians over rounds that alternate the contenders, so warm-up and noise fall on all of them."""
+    jobs = [posting(n, "signature") for n in range(rows)]
+    rates: dict[str, list[float]] = {"batch": [], "raw": [], "db_only": []}
+    for round_ in range(rounds):
+        rates["raw"].append(await _raw_rate(directory, f"raw{round_}", jobs, batch_size, prebuilt=False))
+        rates["batch"].append(await _batch_rate(directory, f"batch{round_}", jobs, batch_size))
+        rates["db_only"].append(await _raw_rate(directory, f"db{round_}", jobs, batch_size, prebuilt=True))
+    store = await fresh_store(directory, "orm")
+    await store.close()
+    orm_rows = max(200, rows // 50)
+    result = {name: statistics.median(values) for name, values in rates.items()}
+    return result | {"orm": _orm_rate(directory, jobs[:orm_rows]), "orm_rows": orm_rows}
 
 
 def generate(path: Path, jobs: int, runs: int) -> None:
@@ -240,7 +252,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
         directory = Path(tmp)
-        print(f"writes: {args.rows:,} rows, batches of {args.batch_size}")
+        print(f"writes: {args.rows:,} rows, batches of {args.batch_size}, medians of 3 alternating rounds")
         w = asyncio.run(bench_writes(directory, args.rows, args.batch_size))
         print(f"  BatchProcessor          {w['batch']:>10,.0f} rows/s")
         print(f"  raw sqlite3 executemany {w['raw']:>10,.0f} rows/s  (same rows: tuples, JSON and hash made in the loop)")

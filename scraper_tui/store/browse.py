@@ -57,7 +57,7 @@ def jobs_page(
     rows = conn.execute(
         select(*(_job.c[name] for name in JOB_LIST_COLUMNS))
         .where(*conditions)
-        .order_by(_job.c.first_seen_at.desc(), _job.c.id.desc())
+        .order_by(_job.c.id.desc())  # newest first: ids grow with first_seen_at
         .offset((page - 1) * page_size)
         .limit(page_size)
     )

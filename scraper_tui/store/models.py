@@ -105,9 +105,10 @@ class Job(SQLModel, table=True):
 
     __tablename__ = "job"
     __table_args__ = (
+        # The only secondary index: every other one would be paid on each of millions of
+        # upserts. Newest first is id order (ids grow with first_seen_at, both set on insert
+        # under the write lock), and marking removed jobs scans one source by this index.
         UniqueConstraint("source", "external_id", name="uq_job_source_external_id"),
-        Index("ix_job_first_seen", "first_seen_at", "id"),
-        Index("ix_job_source_last_run", "source", "last_run_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
