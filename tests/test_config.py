@@ -74,7 +74,7 @@ SETTINGS_DEFAULTS = {
     "database": "scraper.db", "concurrency": 16, "per_host_concurrency": 8, "timeout": 30,
     "connect_timeout": 10, "retries": 3, "backoff": 0.5, "max_retry_after": 60, "obey_robots": True,
     "user_agent": "scraper-tui/0.1", "max_response_bytes": 10_000_000, "max_runs": 4,
-    "retention_days": 90, "page_size": 20, "batch_size": 100, "flush_interval": 2.0,
+    "retention_days": 90, "page_size": 20, "batch_size": 500, "flush_interval": 2.0,
     "stats_ttl": 300, "config_ttl": 3600, "rss_limit_mb": 1024,
 }  # fmt: skip
 ALERT_DEFAULTS = {
