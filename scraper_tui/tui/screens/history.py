@@ -17,11 +17,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from scraper_tui.tui.format import count, plain
-from scraper_tui.tui.messages import DataChanged, RunUpdate
+from scraper_tui.tui.screens.base import ReloadingScreen
 from scraper_tui.tui.screens.run_detail import RunDetailScreen
 from scraper_tui.tui.widgets.run_table import RunTable
 
@@ -41,7 +40,7 @@ def _cycle(options: list[str], current: str | None, step: int = 1) -> str | None
     return ring[(index + step) % len(ring)]
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(ReloadingScreen):
     """A page of runs, newest first, with filters in the border."""
 
     SUB_TITLE = "History"
@@ -89,19 +88,6 @@ class HistoryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(RunTable).focus()
         self._show_border()
-
-    def on_screen_resume(self) -> None:
-        # Also the first showing: Textual resumes a mode's screen when it is first installed.
-        self.load()
-
-    @on(DataChanged)
-    def _data_changed(self) -> None:
-        self.load()
-
-    @on(RunUpdate)
-    def _run_update(self, message: RunUpdate) -> None:
-        if message.event.kind in ("started", "finished"):
-            self.load()
 
     # -- keys --------------------------------------------------------------------
 

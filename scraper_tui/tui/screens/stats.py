@@ -16,12 +16,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from scraper_tui.tui.format import count, percent, seconds, utc_time
-from scraper_tui.tui.messages import DataChanged, RunUpdate
+from scraper_tui.tui.screens.base import ReloadingScreen
 from scraper_tui.tui.screens.run_detail import RunDetailScreen
 from scraper_tui.tui.widgets.bar_chart import BarChart
 from scraper_tui.tui.widgets.run_table import RunTable
@@ -49,7 +48,7 @@ def summary_table(stats: dict[str, Any]) -> Table:
     return grid
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(ReloadingScreen):
     """Totals, jobs by source and the ten most recent runs."""
 
     CSS_PATH = "stats.tcss"
@@ -83,21 +82,8 @@ class StatsScreen(Screen[None]):
         if interval:
             self.set_interval(interval, self._on_timer, name="stats-refresh")
 
-    def on_screen_resume(self) -> None:
-        # Also the first showing: Textual resumes a mode's screen when it is first installed.
-        self.load()
-
     def _on_timer(self) -> None:
         if self.is_current:
-            self.load()
-
-    @on(DataChanged)
-    def _data_changed(self) -> None:
-        self.load()
-
-    @on(RunUpdate)
-    def _run_update(self, message: RunUpdate) -> None:
-        if message.event.kind in ("started", "finished"):
             self.load()
 
     def action_reload(self) -> None:
