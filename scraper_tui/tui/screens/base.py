@@ -1,4 +1,4 @@
-"""What the Stats and History screens share: reload whenever what they show may have changed."""
+"""What the Stats and History screens share: reload when their data may have changed, open a run's details."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from textual import on
 from textual.screen import Screen
 
 from scraper_tui.tui.messages import DataChanged, RunUpdate
+from scraper_tui.tui.screens.run_detail import RunDetailScreen
+from scraper_tui.tui.widgets.run_table import RunTable
 
 
 class ReloadingScreen(Screen[None]):
@@ -29,3 +31,14 @@ class ReloadingScreen(Screen[None]):
     def _reload_on_run_edge(self, message: RunUpdate) -> None:
         if message.event.kind in ("started", "finished"):
             self.load()
+
+    def action_open_run(self) -> None:
+        """Enter on the screen's RunTable: that run's details."""
+        run_id = self.query_one(RunTable).selected_run
+        if run_id is not None:
+            self.app.push_screen(RunDetailScreen(run_id))
+
+    @on(RunTable.RowSelected)
+    def _row_clicked(self, event: RunTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.app.push_screen(RunDetailScreen(int(event.row_key.value)))

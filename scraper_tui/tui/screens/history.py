@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -21,7 +21,6 @@ from textual.worker import Worker, WorkerState
 
 from scraper_tui.tui.format import count, plain
 from scraper_tui.tui.screens.base import ReloadingScreen
-from scraper_tui.tui.screens.run_detail import RunDetailScreen
 from scraper_tui.tui.widgets.run_table import RunTable
 
 __all__ = ["RUN_STATUSES", "HistoryScreen"]
@@ -114,16 +113,6 @@ class HistoryScreen(ReloadingScreen):
     def action_clear_filters(self) -> None:
         self.scraper = None
         self.status = None
-
-    def action_open_run(self) -> None:
-        run_id = self.query_one(RunTable).selected_run
-        if run_id is not None:
-            self.app.push_screen(RunDetailScreen(run_id))
-
-    @on(RunTable.RowSelected)
-    def _row_clicked(self, event: RunTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.app.push_screen(RunDetailScreen(int(event.row_key.value)))
 
     def watch_page(self) -> None:
         self.load(reset=True)

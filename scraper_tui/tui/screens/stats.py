@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -21,7 +21,6 @@ from textual.worker import Worker, WorkerState
 
 from scraper_tui.tui.format import count, percent, seconds, utc_time
 from scraper_tui.tui.screens.base import ReloadingScreen
-from scraper_tui.tui.screens.run_detail import RunDetailScreen
 from scraper_tui.tui.widgets.bar_chart import BarChart
 from scraper_tui.tui.widgets.run_table import RunTable
 
@@ -88,16 +87,6 @@ class StatsScreen(ReloadingScreen):
 
     def action_reload(self) -> None:
         self.load()
-
-    def action_open_run(self) -> None:
-        run_id = self.query_one(RunTable).selected_run
-        if run_id is not None:
-            self.app.push_screen(RunDetailScreen(run_id))
-
-    @on(RunTable.RowSelected)
-    def _row_clicked(self, event: RunTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.app.push_screen(RunDetailScreen(int(event.row_key.value)))
 
     @work(exclusive=True, group="stats", name="stats", exit_on_error=False)
     async def load(self) -> tuple[dict[str, Any], dict[str, Any]]:
